@@ -1,0 +1,55 @@
+"""The ``verifier`` command: a thin layer that parses arguments, calls the library, prints.
+
+Each verb lives in its own module ``verifier/cli/<verb>.py`` with two functions:
+``add_parser(subparsers)`` and ``run(args) -> int``.
+
+Exit codes: 0 all held, 1 verified and something failed, 2 usage error or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from verifier.errors import VerifierError
+
+VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="verifier",
+        description="Check derivatives symbolically and numerically.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for verb in VERBS:
+        try:
+            module = importlib.import_module(f"verifier.cli.{verb}")
+        except ModuleNotFoundError as exc:  # a verb whose module is not installed
+            if exc.name != f"verifier.cli.{verb}":
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "verb", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args))
+    except VerifierError as exc:
+        print(f"verifier {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
