@@ -45,7 +45,9 @@ def split_high_precision(values: Any) -> tuple[np.ndarray, np.ndarray]:
     so ``hi + lo`` carries about 32 significant digits.
 
     >>> import mpmath
-    >>> hi, lo = split_high_precision([mpmath.mpf(1) / 3])
+    >>> with mpmath.workdps(30):
+    ...     third = mpmath.mpf(1) / 3
+    >>> hi, lo = split_high_precision([third])
     >>> bool(hi[0] == 1 / 3), bool(lo[0] != 0)
     (True, True)
     """

@@ -1,0 +1,143 @@
+"""Benchmark: the bundled suite's wall time with --jobs 1 and --jobs 2, and where the time goes.
+
+Wall times are medians of ``--repeat`` runs of ``verifier run`` (each in a fresh Python
+process, as a user runs it, so no cache survives between runs).  The share per phase comes
+from one in-process run with each phase's entry point wrapped by a timer (exclusive time):
+parsing (``verifier.parse``), derivation (the rule engine; ``sympy.diff`` as the oracle and
+for the error model's higher derivatives), compilation (``sympy.lambdify``), estimates (the
+rest of the numeric sweep: stencils, 30-digit references, error analysis), grading and
+gradient check, and report writing (plots, HTML, CSV, JUnit).
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_suite.py [--repeat 3] [--cases cases]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (module, attribute) -> phase.  Each is wrapped with a timer; time is attributed
+# exclusively (a phase running inside another is taken out of the outer one).
+PHASES: list[tuple[str, str, str]] = [
+    ("verifier.cli.run", "write_suite_report", "report writing (HTML, CSV, JUnit)"),
+    ("verifier.report", "error_plot", "report writing: error-vs-h plots"),
+    ("verifier.homework", "check", "grading (homework cases)"),
+    ("verifier.gradcheck", "gradcheck_network", "gradient check (network cases)"),
+    ("verifier.sweep", "sweep", "estimates (numeric sweep, references, analysis)"),
+    ("sympy", "lambdify", "compilation (lambdify)"),
+    ("verifier.rules", "_derive", "derivation (rule engine)"),
+    ("sympy", "diff", "derivation (sympy.diff: the oracle)"),
+    ("verifier.parse", "parse_with_warnings", "parsing"),
+]
+
+
+class Tracker:
+    """Exclusive seconds per phase, with a stack so nested phases are not counted twice."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.stack: list[list[float]] = []  # [start, time spent in children]
+
+    def wrap(self, fn, phase: str):
+        def timed(*args, **kwargs):
+            self.stack.append([time.perf_counter(), 0.0])
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                start, children = self.stack.pop()
+                spent = time.perf_counter() - start
+                self.seconds[phase] = self.seconds.get(phase, 0.0) + spent - children
+                if self.stack:
+                    self.stack[-1][1] += spent
+
+        return timed
+
+
+def phase_shares(cases: Path) -> tuple[float, dict[str, float]]:
+    """One in-process ``--jobs 1`` run with every phase's entry point wrapped by a timer."""
+    import importlib
+
+    tracker = Tracker()
+    saved = []
+    for module_name, attr, phase in PHASES:
+        module = importlib.import_module(module_name)
+        saved.append((module, attr, getattr(module, attr)))
+        setattr(module, attr, tracker.wrap(getattr(module, attr), phase))
+    from verifier.cli import main
+
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            t0 = time.perf_counter()
+            main(["run", str(cases), "--out", out, "--quiet"])
+            total = time.perf_counter() - t0
+    finally:
+        for module, attr, fn in saved:
+            setattr(module, attr, fn)
+    shares = dict(tracker.seconds)
+    shares["other (loading and checking case files, runner, imports)"] = total - sum(
+        shares.values()
+    )
+    return total, shares
+
+
+def wall(cases: Path, jobs: int, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds (all processes) of ``verifier run --jobs N`` in a fresh process."""
+    import resource
+
+    walls, cpus = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [sys.executable, "-m", "verifier.cli", "run", str(cases), "--out", out]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [*cmd, "--quiet", "--jobs", str(jobs)], capture_output=True, text=True, check=False
+            )
+            walls.append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        if done.returncode != 0:
+            raise SystemExit(
+                f"verifier run exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+            )
+    return walls, cpus
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cases", default=str(ROOT / "cases"))
+    args = ap.parse_args()
+    cases = Path(args.cases)
+
+    load = os.getloadavg()[0]
+    one, cpu1 = wall(cases, 1, args.repeat)
+    two, cpu2 = wall(cases, 2, args.repeat)
+    m1, m2 = statistics.median(one), statistics.median(two)
+    print(f"bundled suite ({cases}): `verifier run`, median of {args.repeat} fresh processes")
+    print(f"  load average before: {load:.2f} on {os.cpu_count()} cores (other work slows both)")
+    for jobs, walls, cpus in ((1, one, cpu1), (2, two, cpu2)):
+        print(
+            f"  --jobs {jobs}: wall {statistics.median(walls):6.2f} s, CPU {statistics.median(cpus):6.2f} s"
+            f"   (wall runs: {', '.join(f'{t:.2f}' for t in walls)})"
+        )
+    print(f"  speed-up --jobs 2 vs --jobs 1 (wall): {m1 / m2:.2f}x")
+    print()
+    total, shares = phase_shares(cases)
+    print(f"where the time goes (one in-process --jobs 1 run, {total:.2f} s):")
+    for phase, secs in sorted(shares.items(), key=lambda kv: -kv[1]):
+        print(f"  {phase:45s} {secs:7.2f} s  {100 * secs / total:5.1f} %")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""``verifier check FUNCTION --answer ANSWER``: grade one derivative answer.
+
+Exit codes: 0 correct, 1 incorrect, 2 invalid answer (or a function that does not parse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from verifier.errors import VerifierError
+
+_EXIT = {"correct": 0, "incorrect": 1, "invalid": 2}
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``check`` verb."""
+    p = subparsers.add_parser(
+        "check",
+        help="check a student's derivative of a function",
+        description=(
+            "Check ANSWER as the derivative of FUNCTION. Prints the verdict, how the answer was "
+            "read, a counterexample and the likely mistake when it is wrong, and the correct steps. "
+            "Exit 0 correct, 1 incorrect, 2 invalid input."
+        ),
+    )
+    p.add_argument("function", help='the function, e.g. "x^3 e^x"')
+    p.add_argument(
+        "--answer", "-a", required=True, help='the answer, e.g. "3x^2 e^x" or "f\'(x) = ..."'
+    )
+    p.add_argument(
+        "--var",
+        default=None,
+        help="variable to differentiate by (default x, or the first of --vars)",
+    )
+    p.add_argument(
+        "--vars", default=None, help="all variables of the function, comma separated: x,y"
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument(
+        "--time-limit", type=float, default=2.0, help="seconds allowed for the answer (default 2)"
+    )
+    p.set_defaults(handler=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade one answer and print the result; return the exit code."""
+    from verifier.homework import check
+
+    variables = None
+    if args.vars:
+        variables = tuple(v.strip() for v in args.vars.split(",") if v.strip())
+        if not variables:
+            raise VerifierError("--vars is empty", hint="write --vars x,y")
+    variable = args.var or (variables[0] if variables else "x")
+    if variables and variable not in variables:
+        raise VerifierError(
+            f"--var {variable} is not among --vars {args.vars}", hint="add it to --vars"
+        )
+    grade = check(
+        args.function, args.answer, variable, variables=variables, time_limit=args.time_limit
+    )
+    if args.format == "json":
+        _emit(json.dumps(grade.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _emit(grade.report())
+    return _EXIT[grade.verdict]
+
+
+def _emit(text: str) -> None:
+    """Print, tolerating a closed pipe (``verifier ... | head``)."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again at exit while flushing; point stdout at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

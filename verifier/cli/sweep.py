@@ -1,0 +1,195 @@
+"""``verifier sweep EXPR --at X``: error against step size for every finite-difference method.
+
+Prints a compact summary (best h, best error, observed vs expected order per
+method) and writes ``DIR/errors.csv``, ``DIR/summary.md`` and
+``DIR/error_vs_h.png`` (plus ``--format html,json,tex``).  Exit 0 when every
+order matches theory (or the stencil is exact) and a ``--claimed`` derivative
+agrees; 1 when something is flagged; 2 on bad input.
+
+>>> import tempfile
+>>> from verifier.cli import main
+>>> d = tempfile.mkdtemp()
+>>> main(["sweep", "x^2 + 2x + 1", "--at", "15", "--claimed", "2x + 2", "--out", d,
+...       "--no-plot", "--quiet"])
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("csv", "md", "html", "json", "tex")
+METHODS = ("forward", "backward", "central", "five_point", "complex_step")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``sweep`` verb."""
+    parser = subparsers.add_parser(
+        "sweep",
+        help="error vs step size h for each finite-difference method",
+        description=(
+            "Estimate the derivative of EXPR with forward, backward, central, five-point and "
+            "complex-step differences over a grid of steps h, measure each estimate against the "
+            "rule engine's exact derivative (mpmath, 30 digits), fit the observed order and "
+            "flag where it disagrees with theory. Several variables: --at x0=1,x1=3."
+        ),
+    )
+    parser.add_argument("expr", metavar="EXPR", help="the function, quoted, e.g. 'exp(sin(x))'")
+    parser.add_argument(
+        "--at",
+        action="append",
+        metavar="POINT",
+        help="a point: 1.3, or x0=1,x1=3 for several variables (repeatable)",
+    )
+    parser.add_argument(
+        "--var",
+        default=None,
+        help="differentiate by VAR (comma-separated for several; default: every variable)",
+    )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma-separated methods (default {','.join(METHODS)})",
+    )
+    parser.add_argument("--h-min", type=float, default=1e-15, help="smallest step (1e-15)")
+    parser.add_argument("--h-max", type=float, default=1e-1, help="largest step (1e-1)")
+    parser.add_argument("--per-decade", type=float, default=2, help="steps per decade (2)")
+    parser.add_argument(
+        "--out", default="reports/sweep", help="output folder (default reports/sweep)"
+    )
+    parser.add_argument(
+        "--format",
+        default="csv,md",
+        help="extra outputs, comma-separated from csv,md,html,json,tex (csv and md always)",
+    )
+    parser.add_argument(
+        "--plot",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write DIR/error_vs_h.png (default on)",
+    )
+    parser.add_argument(
+        "--claimed",
+        default=None,
+        metavar="EXPR",
+        help="a claimed derivative to check against the numeric estimates",
+    )
+    parser.add_argument(
+        "--rtol",
+        type=float,
+        default=1e-6,
+        help="relative tolerance for --claimed (default 1e-6)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing; use the exit code")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def parse_point(text: str) -> float | dict[str, float]:
+    """``"1.3"`` -> 1.3; ``"x0=1,x1=3"`` -> {"x0": 1.0, "x1": 3.0}.
+
+    >>> parse_point("x0=1, x1=3")
+    {'x0': 1.0, 'x1': 3.0}
+    """
+    import math
+
+    from verifier.errors import VerifierError
+
+    def number(s: str, what: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise VerifierError(
+                f"--at {text!r}: {what} {s.strip()!r} is not a number",
+                hint="write --at 1.3, or --at x0=1,x1=3",
+            ) from None
+        if not math.isfinite(v):
+            raise VerifierError(f"--at {text!r}: {s.strip()!r} is not finite")
+        return v
+
+    text = text.strip()
+    if "=" not in text:
+        return number(text, "value")
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise VerifierError(
+                f"--at {text!r}: cannot read {part.strip()!r}", hint="write --at x0=1,x1=3"
+            )
+        if name in out:
+            raise VerifierError(f"--at {text!r}: {name} given twice")
+        out[name] = number(value, f"value of {name}")
+    return out
+
+
+def _points(values: list[str] | None) -> list[Any]:
+    from verifier.errors import VerifierError
+
+    if not values:
+        raise VerifierError("no point given", hint="add --at 1.3 (or --at x0=1,x1=3)")
+    points = [parse_point(v) for v in values]
+    kinds = {isinstance(p, dict) for p in points}
+    if len(kinds) > 1:
+        raise VerifierError(
+            "mix of plain numbers and name=value points", hint="use one form for every --at"
+        )
+    if isinstance(points[0], dict):
+        keys = list(points[0])
+        for p in points[1:]:
+            if set(p) != set(keys):
+                raise VerifierError(
+                    f"points name different variables: {', '.join(keys)} vs {', '.join(p)}"
+                )
+        points = [{k: p[k] for k in keys} for p in points]
+    return points
+
+
+def _list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    from verifier.errors import VerifierError
+
+    items = [t.strip().lower().replace("-", "_") for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise VerifierError(
+            f"unknown {what}: {', '.join(bad) or '(none)'}", hint="choose from " + ",".join(allowed)
+        )
+    return list(dict.fromkeys(items))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sweep, print the summary, write the files; 0 passed, 1 flagged."""
+    from verifier.sweep import h_grid, sweep
+
+    points = _points(args.at)
+    methods = _list(args.methods, METHODS, "method")
+    formats = set(_list(args.format, FORMATS, "format")) | {"csv", "md"}
+    var = None
+    if args.var:
+        names = [v.strip() for v in args.var.split(",") if v.strip()]
+        var = names[0] if len(names) == 1 else names
+    grid = h_grid(args.h_max, args.h_min, args.per_decade)
+    table = sweep(args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol)
+    out = Path(args.out)
+    written = [out / "errors.csv", out / "summary.md"]
+    table.to_csv(out / "errors.csv")
+    table.to_markdown(out / "summary.md")
+    if "html" in formats:
+        table.to_html(out / "errors.html", plot=args.plot)
+        written.append(out / "errors.html")
+    if "json" in formats:
+        table.to_json(out / "errors.json")
+        written.append(out / "errors.json")
+    if "tex" in formats:
+        table.to_latex(out / "summary.tex")
+        written.append(out / "summary.tex")
+    if args.plot and len(table.frame):
+        table.plot(out / "error_vs_h.png", format="png")
+        written.append(out / "error_vs_h.png")
+    if not args.quiet:
+        print(table.summary())
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0 if table.passed else 1

@@ -1,0 +1,282 @@
+"""Finite-difference stencils as data: offsets, weights, order and error model.
+
+A stencil estimates ``f'(x)`` as ``sum_k w_k f(x + o_k h) / h``.  For the complex
+step the perturbation is imaginary, ``x + i o_k h``, and the estimate is the
+imaginary part of that sum: no two nearly equal numbers are subtracted, so
+round-off does not grow as ``h`` shrinks.
+
+The error model of every row is the same two-term formula::
+
+    error(h) ~= C h^p  +  A / h  +  B
+    C = truncation_factor * |f^(k)(x)|          (k = truncation_derivative)
+    A = eps * |f(x)|  * sum |w|                 (cancellation; 0 for complex step)
+    B = eps * |f'(x)| * sum |w * o|             (rounding of f near x)
+
+Minimising it gives the theoretical best step ``h* = (A / (p C))^(1/(p+1))``
+and best error ``error(h*)``; for the complex step (``A = 0``) ``h*`` is the
+step below which truncation is smaller than round-off.  Adding a stencil is
+one row of :data:`STENCILS`.
+
+>>> s = STENCILS["central"]
+>>> s.order, s.offsets, s.weights
+(2, (-1.0, 1.0), (-0.5, 0.5))
+>>> f = lambda x: x**2 + 2*x + 1
+>>> s.apply([f(15.0 + o * 0.125) for o in s.offsets], 0.125)  # h exact in binary
+32.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EPS", "STENCILS", "Stencil", "get_stencil"]
+
+#: float64 machine epsilon: the relative error of one correctly rounded operation is <= EPS / 2;
+#: a library function evaluation is typically within one or two ulps, so EPS (not EPS / 2) is used.
+EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class Stencil:
+    """One finite-difference method as data.
+
+    ``estimate = sum(w * f(x + o*h)) / h**derivative`` (real stencils) or
+    ``Im(sum(w * f(x + 1j*o*h))) / h`` (``complex=True``).
+    Truncation error ``truncation_factor * |f^(truncation_derivative)(x)| * h**order``.
+
+    >>> STENCILS["forward"].model_error(1e-8, f_abs=1.0, fprime_abs=1.0, deriv_abs=1.0) < 1e-7
+    True
+    """
+
+    name: str
+    offsets: tuple[float, ...]
+    weights: tuple[float, ...]
+    order: int
+    complex: bool
+    truncation_derivative: int
+    truncation_factor: float
+    default_step: float
+    formula: str
+    derivative: int = 1
+
+    def __post_init__(self) -> None:
+        if len(self.offsets) != len(self.weights):
+            raise ValueError(f"stencil {self.name!r}: offsets and weights differ in length")
+
+    # -- the error model ---------------------------------------------------------------
+    @property
+    def weight_sum(self) -> float:
+        """``sum |w|``: how many multiples of one evaluation's round-off reach the numerator."""
+        return float(sum(abs(w) for w in self.weights))
+
+    @property
+    def moment_sum(self) -> float:
+        """``sum |w o|``: round-off of ``f(x + o h)`` that grows with ``f'``, independent of h."""
+        return float(sum(abs(w * o) for w, o in zip(self.weights, self.offsets, strict=True)))
+
+    def _coefficients(
+        self, f_abs: float, fprime_abs: float, deriv_abs: float, eps: float
+    ) -> tuple[float, float, float]:
+        c = self.truncation_factor * abs(deriv_abs)
+        # the complex step never subtracts f values: no A/h term
+        a = 0.0 if self.complex else eps * abs(f_abs) * self.weight_sum
+        b = eps * abs(fprime_abs) * self.moment_sum
+        return c, a, b
+
+    def truncation_error(self, h: float | np.ndarray, deriv_abs: float) -> float | np.ndarray:
+        """``C h^p`` with ``C = truncation_factor * |f^(k)(x)|``.
+
+        >>> STENCILS["central"].truncation_error(0.1, deriv_abs=6.0)  # x^3: |f'''| = 6
+        0.010000000000000002
+        """
+        return _scalar(self.truncation_factor * abs(deriv_abs) * np.power(h, self.order))
+
+    def roundoff_error(
+        self, h: float | np.ndarray, f_abs: float, fprime_abs: float, eps: float = EPS
+    ) -> float | np.ndarray:
+        """``A / h + B``: the round-off part of the model.
+
+        >>> STENCILS["complex_step"].roundoff_error(1e-10, f_abs=5.0, fprime_abs=1.0) == EPS
+        True
+        """
+        _, a, b = self._coefficients(f_abs, fprime_abs, 0.0, eps)
+        hh = np.asarray(h, dtype=float)
+        return _scalar(a / hh + b if a else b + 0.0 * hh)
+
+    def model_error(
+        self,
+        h: float | np.ndarray,
+        *,
+        f_abs: float,
+        fprime_abs: float,
+        deriv_abs: float,
+        eps: float = EPS,
+    ) -> float | np.ndarray:
+        """Truncation plus round-off at step ``h``.
+
+        >>> round(STENCILS["forward"].model_error(0.1, f_abs=0, fprime_abs=0, deriv_abs=2.0), 12)
+        0.1
+        """
+        return _scalar(
+            self.truncation_error(h, deriv_abs) + self.roundoff_error(h, f_abs, fprime_abs, eps)
+        )
+
+    def best_h(
+        self, *, f_abs: float, fprime_abs: float, deriv_abs: float, eps: float = EPS
+    ) -> float:
+        """The step minimising the model (``inf`` when the truncation term vanishes).
+
+        >>> h = STENCILS["central"].best_h(f_abs=1.0, fprime_abs=1.0, deriv_abs=1.0)
+        >>> round(h / (3 * EPS) ** (1 / 3), 12)
+        1.0
+        """
+        c, a, b = self._coefficients(f_abs, fprime_abs, deriv_abs, eps)
+        p = self.order
+        if c == 0.0:
+            return math.inf  # the stencil is exact here: the larger the step, the better
+        if a > 0.0:
+            return (a / (p * c)) ** (1.0 / (p + 1))
+        if b > 0.0:
+            return (b / c) ** (1.0 / p)  # below this, truncation is under the round-off floor
+        return 0.0
+
+    def best_error(
+        self, *, f_abs: float, fprime_abs: float, deriv_abs: float, eps: float = EPS
+    ) -> float:
+        """The model's error at :meth:`best_h`.
+
+        >>> e = STENCILS["forward"].best_error(f_abs=1.0, fprime_abs=0.0, deriv_abs=1.0)
+        >>> round(e / (2 * (EPS) ** 0.5), 12)
+        1.0
+        """
+        h = self.best_h(f_abs=f_abs, fprime_abs=fprime_abs, deriv_abs=deriv_abs, eps=eps)
+        c, a, b = self._coefficients(f_abs, fprime_abs, deriv_abs, eps)
+        if math.isinf(h):
+            return b
+        if h == 0.0:
+            return 0.0
+        return float(c * h**self.order + a / h + b)
+
+    def default_h(self, x: float | np.ndarray) -> float | np.ndarray:
+        """The rule-of-thumb step a user without the answer would take: ``step * max(1, |x|)``.
+
+        >>> STENCILS["forward"].default_h(100.0) == 100 * EPS**0.5
+        True
+        """
+        return _scalar(self.default_step * np.maximum(1.0, np.abs(x)))
+
+    # -- applying it -------------------------------------------------------------------
+    def apply(self, values: Sequence[float] | np.ndarray, h: float | np.ndarray) -> np.ndarray:
+        """Combine ``f`` values at the offsets (last axis) into the estimate.
+
+        >>> STENCILS["forward"].apply([1.0, 1.5], 0.5)
+        1.0
+        """
+        v = np.asarray(values)
+        w = np.asarray(self.weights, dtype=np.float64)
+        if self.complex:
+            # Im(sum w f) / h: only the imaginary parts, so nothing cancels
+            out = np.tensordot(v.imag, w, axes=([-1], [0])) / np.power(h, self.derivative)
+        else:
+            out = np.tensordot(v, w, axes=([-1], [0])) / np.power(h, self.derivative)
+        return _scalar(out)
+
+
+def _scalar(value):
+    """Plain float for 0-d results (readable reprs), arrays unchanged."""
+    return value if np.ndim(value) else float(value)
+
+
+def get_stencil(name: str | Stencil) -> Stencil:
+    """Look a stencil up by name (``five-point`` and ``five_point`` both work).
+
+    >>> get_stencil("five-point").order
+    4
+    """
+    if isinstance(name, Stencil):
+        return name
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    key = {"fivepoint": "five_point", "complex": "complex_step", "cs": "complex_step"}.get(key, key)
+    try:
+        return STENCILS[key]
+    except KeyError:
+        from verifier.errors import VerifierError
+
+        raise VerifierError(
+            f"unknown method {name!r}",
+            hint="choose from " + ", ".join(STENCILS),
+        ) from None
+
+
+# The table.  Truncation constants from Taylor expansion:
+#   forward  (f(x+h) - f(x)) / h          = f' + f''/2 h + ...
+#   backward (f(x) - f(x-h)) / h          = f' - f''/2 h + ...
+#   central  (f(x+h) - f(x-h)) / 2h       = f' + f'''/6 h^2 + ...
+#   five     (f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h = f' - f^(5)/30 h^4 + ...
+#   complex  Im f(x + ih) / h             = f' - f'''/6 h^2 + ...
+# default steps: eps^(1/(p+1)) balances C h^p with eps/h when C ~ |f| ~ 1; the complex step has
+# no cancellation, so any tiny step works (1e-20 keeps truncation far below eps for any sane f).
+STENCILS: dict[str, Stencil] = {
+    s.name: s
+    for s in (
+        Stencil(
+            name="forward",
+            offsets=(0.0, 1.0),
+            weights=(-1.0, 1.0),
+            order=1,
+            complex=False,
+            truncation_derivative=2,
+            truncation_factor=1 / 2,
+            default_step=EPS ** (1 / 2),
+            formula="(f(x+h) - f(x)) / h",
+        ),
+        Stencil(
+            name="backward",
+            offsets=(-1.0, 0.0),
+            weights=(-1.0, 1.0),
+            order=1,
+            complex=False,
+            truncation_derivative=2,
+            truncation_factor=1 / 2,
+            default_step=EPS ** (1 / 2),
+            formula="(f(x) - f(x-h)) / h",
+        ),
+        Stencil(
+            name="central",
+            offsets=(-1.0, 1.0),
+            weights=(-0.5, 0.5),
+            order=2,
+            complex=False,
+            truncation_derivative=3,
+            truncation_factor=1 / 6,
+            default_step=EPS ** (1 / 3),
+            formula="(f(x+h) - f(x-h)) / (2h)",
+        ),
+        Stencil(
+            name="five_point",
+            offsets=(-2.0, -1.0, 1.0, 2.0),
+            weights=(1 / 12, -8 / 12, 8 / 12, -1 / 12),
+            order=4,
+            complex=False,
+            truncation_derivative=5,
+            truncation_factor=1 / 30,
+            default_step=EPS ** (1 / 5),
+            formula="(f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / (12h)",
+        ),
+        Stencil(
+            name="complex_step",
+            offsets=(1.0,),
+            weights=(1.0,),
+            order=2,
+            complex=True,
+            truncation_derivative=3,
+            truncation_factor=1 / 6,
+            default_step=1e-20,
+            formula="Im f(x + ih) / h",
+        ),
+    )
+}
