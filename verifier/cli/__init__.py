@@ -51,11 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `verifier ... | head` closed the pipe: not an error of ours. Point stdout at
-        # devnull so the interpreter's final flush does not complain either.
+        # `verifier ... | head` closed the pipe: no traceback. Point stdout at devnull so
+        # the interpreter's final flush does not complain either, and exit like a
+        # program stopped by SIGPIPE (128 + 13), as `yes | head` does.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

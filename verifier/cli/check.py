@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 
 from verifier.errors import VerifierError
 
@@ -64,17 +62,7 @@ def run(args: argparse.Namespace) -> int:
         args.function, args.answer, variable, variables=variables, time_limit=args.time_limit
     )
     if args.format == "json":
-        _emit(json.dumps(grade.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(grade.to_dict(), indent=2, ensure_ascii=False))
     else:
-        _emit(grade.report())
+        print(grade.report())
     return _EXIT[grade.verdict]
-
-
-def _emit(text: str) -> None:
-    """Print, tolerating a closed pipe (``verifier ... | head``)."""
-    try:
-        print(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Python would complain again at exit while flushing; point stdout at /dev/null.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

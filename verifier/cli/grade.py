@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import time
 from collections import Counter
@@ -113,15 +112,5 @@ def run(args: argparse.Namespace) -> int:
             f"{counts['incorrect']} incorrect, {counts['invalid']} invalid, {counts['error']} error"
         ]
         lines += [f"wrote {p}" for p in paths.values()]
-        _emit("\n".join(lines))
+        print("\n".join(lines))
     return 0
-
-
-def _emit(text: str) -> None:
-    """Print, tolerating a closed pipe (``verifier ... | head``)."""
-    try:
-        print(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Python would complain again at exit while flushing; point stdout at /dev/null.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
