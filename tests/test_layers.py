@@ -18,6 +18,7 @@ LEVELS: dict[str, int] = {
     "errors": 0,
     "files": 0,
     "compare": 0,
+    "plots": 0,  # the error-vs-h figure: DataFrames in, a Figure out; imports no verifier module
     "parse": 1,
     "rules": 2,
     "steps": 3,

@@ -92,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     "Case": "cases",
     "key_table": "cases",
     "write_report": "report",
+    "error_figure": "plots",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -270,13 +270,17 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
 def error_plot(
     frame: Any, *, analysis: Any = None, max_lines: int = 10, dpi: int = 80
 ) -> tuple[str, bytes]:
-    """A log-log plot of relative error against h, one line per method: (caption, PNG bytes).
+    """A case's log-log error-vs-h plot: (caption, PNG bytes).
 
-    ``frame`` is a tidy error table (columns ``h``, ``rel_error``, ``method``, and
-    optionally ``point`` and ``variable``); the first point is drawn.  With an
-    ``analysis`` table (``point``, ``variable``, ``method``, ``best_h``) each method's
-    best h is marked.  Tick labels are plain text (``1e-08``): no mathtext, so a
-    report with a hundred plots stays quick.
+    The picture ``verifier sweep`` draws (:func:`verifier.plots.error_figure`: a line
+    per method with its own marker and line style, dashed reference slopes h^p, the
+    error model's best h marked, an error of 0 on the axis floor), for the first point
+    of ``frame`` only (one panel per variable there): a report holds about a hundred of
+    these, and errors.csv has every point.  ``frame`` is a tidy error table (columns
+    ``h``, ``method``, ``abs_error`` or ``rel_error``, optionally ``point``,
+    ``variable``, ``function``); ``analysis`` the per-method table (``expected_order``,
+    ``best_h``, ``theoretical_best_h``, ...), if there is one.  At most ``max_lines``
+    methods per panel.
 
     >>> import pandas as pd
     >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "rel_error": [1e-2, 1e-4, 1e-6],
@@ -285,66 +289,19 @@ def error_plot(
     >>> caption, png[:4]
     ('error vs h at x = 1', b'\\x89PNG')
     """
-    import io
+    from verifier.plots import error_figure, figure_bytes, panel_keys, point_text
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
-    data = frame
-    where = ""
-    if "point" in data.columns and len(data):
-        first = data["point"].iloc[0]
-        data = data[data["point"] == first]
-        where = f" at {first:g}" if isinstance(first, float | int) else f" at {first}"
-        if where.startswith(" at ") and "=" not in where:
-            var = data["variable"].iloc[0] if "variable" in data.columns else "x"
-            where = f" at {var} = {first:g}"
-    groups = (
-        ["variable", "method"]
-        if "variable" in data.columns and data["variable"].nunique() > 1
-        else ["method"]
-    )
-    fig = plt.figure(figsize=(5.5, 3.6), dpi=dpi)
-    try:
-        # Fixed axes, title and legend positions: no layout search (loc="best" and
-        # tight bounding boxes cost more than the drawing itself).
-        ax = fig.add_axes((0.13, 0.14, 0.6, 0.76))
-        tiny = np.finfo(np.float64).tiny
-        for n, (key, g) in enumerate(data.groupby(groups, sort=False)):
-            if n >= max_lines:
-                break
-            label = " ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
-            err = np.maximum(g["rel_error"].to_numpy(float), 1e-17)
-            (line,) = ax.plot(g["h"].to_numpy(float), err, marker="o", ms=2.5, lw=1, label=label)
-            if analysis is not None and "best_h" in analysis.columns:
-                sel = analysis["method"] == g["method"].iloc[0]
-                for col in ("point", "variable"):
-                    if col in analysis.columns and col in g.columns:
-                        sel &= analysis[col] == g[col].iloc[0]
-                best = analysis.loc[sel, "best_h"]
-                if len(best) and np.isfinite(float(best.iloc[0])) and float(best.iloc[0]) > tiny:
-                    ax.axvline(float(best.iloc[0]), color=line.get_color(), ls=":", lw=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        fmt = FuncFormatter(lambda v, _: f"1e{round(np.log10(v)):d}" if v > 0 else "")
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_locator(LogLocator(base=10, numticks=8))
-            axis.set_major_formatter(fmt)
-            axis.set_minor_locator(NullLocator())  # minor ticks cost time and add nothing here
-        ax.set_xlabel("step h")
-        ax.set_ylabel("relative error")
-        fig.text(0.13, 0.94, f"error vs h{where} (dotted: best h)", fontsize=9)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-    finally:
-        plt.close(fig)
-    return f"error vs h{where}", buf.getvalue()
+    keys = panel_keys(frame)
+    points = list(dict.fromkeys(p for p, _ in keys))
+    shown = [k for k in keys if k[0] == points[0]] if points else None
+    caption = "error vs h"
+    if points and points[0] is not None:
+        variable = shown[0][1] if shown else None
+        caption += f" at {point_text(points[0], variable)}"
+        if len(points) > 1:
+            caption += f" (first of {len(points)} points; errors.csv has all)"
+    fig = error_figure(frame, analysis, panels=shown, dpi=dpi, max_lines=max_lines)
+    return caption, figure_bytes(fig, "png")
 
 
 def write_report(

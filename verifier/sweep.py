@@ -24,7 +24,6 @@ point) with the one comparator, and analyses each (point, variable, method):
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -48,7 +47,8 @@ from verifier.numeric import (
     points_array,
     roundoff_scale,
 )
-from verifier.stencils import EPS, STENCILS, Stencil, get_stencil
+from verifier.plots import error_figure, figure_bytes
+from verifier.stencils import EPS, Stencil, get_stencil
 
 __all__ = [
     "ClaimCheck",
@@ -440,75 +440,12 @@ class ErrorTable:
     def figure(self) -> Any:
         """The log-log figure (a matplotlib Figure, Agg canvas, no pyplot state).
 
-        One panel per (point, variable); one line per method; dashed reference
-        slopes h^p for each method's order; the model's best h marked with an x.
+        One panel per (point, variable); one line per method (each its own colour,
+        marker and line style); dashed reference slopes h^p for each method's order;
+        the model's best h marked with an x; drawn by :func:`verifier.plots.error_figure`,
+        the same picture as the suite's report.
         """
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        panels = list(dict.fromkeys(zip(self.frame["point"], self.frame["variable"], strict=True)))
-        n = max(len(panels), 1)
-        ncols = min(3, n)
-        nrows = math.ceil(n / ncols)
-        fig = Figure(figsize=(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows), dpi=PLOT_DPI)
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(nrows, ncols, squeeze=False)
-        colors = {m: f"C{i}" for i, m in enumerate(STENCILS)}
-        for ax in axes.ravel()[len(panels) :]:
-            ax.set_visible(False)
-        for ax, (pt, var) in zip(axes.ravel(), panels, strict=False):
-            sub = self.frame[(self.frame["point"] == pt) & (self.frame["variable"] == var)]
-            ana = self.analysis[(self.analysis["point"] == pt) & (self.analysis["variable"] == var)]
-            for method, grp in sub.groupby("method", sort=False):
-                color = colors.get(method, "k")
-                h = grp["h"].to_numpy()
-                raw = grp["abs_error"].to_numpy()
-                # an error of exactly 0 (a lucky or exact estimate) has no place on a log axis:
-                # it is drawn as a gap in the line and a hollow marker on the lower edge
-                err = np.where(raw > 0, raw, np.nan)
-                ax.loglog(h, err, "o-", ms=3, lw=1.2, color=color, label=method)
-                zeros = h[raw == 0]
-                if zeros.size:
-                    ax.plot(
-                        zeros,
-                        np.zeros_like(zeros),
-                        "o",
-                        mfc="none",
-                        ms=4,
-                        color=color,
-                        transform=ax.get_xaxis_transform(),
-                        clip_on=False,
-                    )
-                row = ana[ana["method"] == method]
-                if not len(row):
-                    continue
-                r = row.iloc[0]
-                p = r["expected_order"]
-                side = (raw > 0) & (h > float(r["best_h"]))
-                if not r["exact"] and np.isfinite(p) and side.any():
-                    # reference slope h^p over the truncation side, anchored a decade below
-                    # the data at the middle of that side so it stays visible beside the line
-                    hs, es = h[side], raw[side]
-                    j = int(np.argsort(hs)[len(hs) // 2])
-                    hh = np.array([float(r["best_h"]), hs.max()])
-                    ax.loglog(hh, es[j] / 10 * (hh / hs[j]) ** p, "--", color=color, lw=0.9)
-                tb = r["theoretical_best_h"]
-                if np.isfinite(tb) and h.min() <= tb <= h.max():
-                    ax.loglog(
-                        [tb],
-                        [r["theoretical_best_error"]],
-                        "x",
-                        ms=9,
-                        mew=2,
-                        color=color,
-                    )
-            ax.set_title(f"{self.function}  d/d{var} at {pt}", fontsize=9)
-            ax.set_xlabel("h")
-            ax.set_ylabel("|estimate - exact|  (o on the axis: error 0)")
-            ax.grid(True, which="major", alpha=0.3)
-            ax.legend(fontsize=7, title="dashed: h^p   x: model best h", title_fontsize=7)
-        fig.tight_layout()
-        return fig
+        return error_figure(self.frame, self.analysis, error="abs_error", function=self.function)
 
     def plot(self, path: str | Path | None = None, format: str = "png") -> Any:
         """Return the figure (``path=None``) or write it whole to ``path`` (PNG or SVG).
@@ -529,18 +466,11 @@ class ErrorTable:
 
     def plot_bytes(self, format: str = "png") -> bytes:
         """The plot as bytes (for embedding in an HTML report)."""
-        buf = io.BytesIO()
-        self.figure().savefig(buf, format=format)
-        return buf.getvalue()
+        return figure_bytes(self.figure(), format)
 
     def plot_png_bytes(self) -> bytes:
         """The plot as PNG bytes."""
         return self.plot_bytes("png")
-
-
-#: one panel's size in inches and the dpi: a one-panel PNG is 550 x 400 pixels
-PANEL_SIZE = (5.5, 4.0)
-PLOT_DPI = 100
 
 
 def _g(v: Any) -> str:
