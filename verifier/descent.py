@@ -44,7 +44,7 @@ import numpy as np
 
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
-from verifier.files import atomic_path, write_atomic
+from verifier.files import write_atomic
 from verifier.gradcheck import (
     ATOL_ROUNDOFF_FACTOR,
     DEFAULT_RTOL,
@@ -53,6 +53,7 @@ from verifier.gradcheck import (
 )
 from verifier.network import TwoLayerNet, random_batch
 from verifier.numeric import nditer_gradient
+from verifier.plots import figure_bytes
 
 __all__ = [
     "DescentRun",
@@ -489,16 +490,8 @@ class LearningRateStudy:
 
     def plot(self, path: str | os.PathLike[str]) -> Path:
         """Write the figure (PNG, or the format of the suffix) whole; returns the path."""
-        import matplotlib.pyplot as plt
 
-        fig = self.figure()
-        target = Path(path)
-        try:
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=target.suffix.lstrip(".") or "png", dpi=110)
-        finally:
-            plt.close(fig)
-        return target
+        return _write_figure(self.figure(), path)
 
     def write(self, out: str | os.PathLike[str], stem: str = "descend") -> dict[str, Path]:
         """``out/<stem>.csv``, ``.md`` and ``.png``, each written whole."""
@@ -611,13 +604,7 @@ class TrainingComparison:
         ax.set_title(f"TwoLayerNet {d}-{hdn}-{c}, N={self.batch}, lr={self.lr:g}")
         ax.legend()
         fig.tight_layout()
-        target = Path(path)
-        try:
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=target.suffix.lstrip(".") or "png", dpi=110)
-        finally:
-            plt.close(fig)
-        return target
+        return _write_figure(fig, path)
 
 
 def compare_training(
@@ -671,3 +658,15 @@ def compare_training(
         gradcheck_passed=np.array(passed, dtype=bool),
         kinks=np.array(kinks, dtype=int),
     )
+
+
+def _write_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a pyplot figure whole, in the format of the suffix (PNG by default), and close it."""
+    import matplotlib.pyplot as plt
+
+    target = Path(path)
+    try:
+        write_atomic(target, figure_bytes(fig, target.suffix.lstrip(".") or "png", dpi=110))
+    finally:
+        plt.close(fig)
+    return target

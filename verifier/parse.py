@@ -1403,7 +1403,11 @@ class _Parser:
         return self.power()
 
     def power(self) -> _Node:
-        """power := primary ('^' exponent | superscript)?"""
+        """power := primary ('^' unary | superscript)?
+
+        The exponent is a signed power (``x^-2``), and ``unary`` recursing into
+        ``power`` makes ``^`` right-associative (``2^3^2`` = 2^9).
+        """
         base = self.primary()
         t = self.tok
         if t.kind == "sup":
@@ -1413,7 +1417,7 @@ class _Parser:
         if self.is_op(t, "^"):
             self.advance()
             self.enter(t.start)
-            exponent = self.exponent()
+            exponent = self.unary()
             self.leave()
             value = self.b.pow(base.expr, exponent.expr, base.start, exponent.end)
             node = _Node(value, base.start, exponent.end)
@@ -1436,20 +1440,6 @@ class _Parser:
                 )
             return node
         return base
-
-    def exponent(self) -> _Node:
-        """exponent := ('-' | '+') exponent | power   (right-associative)"""
-        t = self.tok
-        if self.is_op(t, "+-"):
-            self.advance()
-            self.enter(t.start)
-            inner = self.exponent()
-            self.leave()
-            if t.value == "+":
-                return _Node(inner.expr, t.start, inner.end)
-            value = self.b.mul([sympy.Integer(-1), inner.expr], t.start, inner.end)
-            return _Node(value, t.start, inner.end)
-        return self.power()
 
     def primary(self) -> _Node:
         t = self.tok

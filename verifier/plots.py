@@ -443,7 +443,7 @@ def error_figure(
     return fig
 
 
-def figure_bytes(fig: Any, format: str = "png") -> bytes:
+def figure_bytes(fig: Any, format: str = "png", *, dpi: float | None = None) -> bytes:
     """The figure as ``png`` / ``svg`` / ``pdf`` bytes (the caller checks the format).
 
     >>> import pandas as pd
@@ -452,5 +452,5 @@ def figure_bytes(fig: Any, format: str = "png") -> bytes:
     b'<?xml'
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format=format)
+    fig.savefig(buf, format=format, dpi=dpi if dpi is not None else "figure")
     return buf.getvalue()

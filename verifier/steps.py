@@ -101,16 +101,27 @@ def _fmt_prec(e: sympy.Basic) -> tuple[str, int]:
     return str(e), _ATOM
 
 
-def _fmt_add(e: sympy.Expr) -> str:
+def _join_signed(terms: list[tuple[bool, str]]) -> str:
+    """``[(False, "a"), (True, "b")]`` -> ``"a - b"``: terms with their signs pulled out."""
     out = ""
-    for i, term in enumerate(e.as_ordered_terms()):
-        neg = term.could_extract_minus_sign()
-        body = _fmt(-term if neg else term, _ADD + 1 if i else _ADD)
+    for i, (neg, body) in enumerate(terms):
         if i == 0:
-            out = f"-{_fmt(-term, _MUL)}" if neg else body
+            out = f"-{body}" if neg else body
         else:
             out += f" - {body}" if neg else f" + {body}"
     return out
+
+
+def _fmt_add(e: sympy.Expr) -> str:
+    terms = []
+    for i, term in enumerate(e.as_ordered_terms()):
+        neg = term.could_extract_minus_sign()
+        if i == 0:
+            body = _fmt(-term, _MUL) if neg else _fmt(term, _ADD)
+        else:
+            body = _fmt(-term if neg else term, _ADD + 1)
+        terms.append((neg, body))
+    return _join_signed(terms)
 
 
 def _glues(text: str) -> bool:
@@ -198,17 +209,14 @@ def _result_text(step: Step) -> str:
     """The result, in the order the rule produced its terms when it recorded them."""
     if not step.parts:
         return format_expr(step.result)
-    out = ""
-    for i, part in enumerate(step.parts):
+    terms = []
+    for part in step.parts:
         neg = part.could_extract_minus_sign()
         body = format_expr(-part if neg else part)
         if _fmt_prec(-part if neg else part)[1] == _ADD:
             body = f"({body})"
-        if i == 0:
-            out = f"-{body}" if neg else body
-        else:
-            out += f" - {body}" if neg else f" + {body}"
-    return out
+        terms.append((neg, body))
+    return _join_signed(terms)
 
 
 def _chain_inner(step: Step) -> str:

@@ -36,7 +36,7 @@ import sympy
 
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
-from verifier.files import atomic_path, write_atomic
+from verifier.files import write_atomic
 from verifier.numeric import (
     compile_function,
     derivative_magnitudes,
@@ -460,8 +460,7 @@ class ErrorTable:
         fig = self.figure()
         if path is None:
             return fig
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt)
+        write_atomic(path, figure_bytes(fig, fmt))
         return Path(path)
 
     def plot_bytes(self, format: str = "png") -> bytes:
