@@ -1,6 +1,6 @@
 """Parse + differentiate per expression on the textbook table, against sympy.
 
-Ours: ``verifier.parse.parse`` (safe tokenizer and parser) + ``verifier.rules.differentiate``
+Ours: ``verifier.expr.parse`` (safe tokenizer and parser) + ``verifier.symbolic.rules.differentiate``
 (rule table, steps, light simplification).  Baseline: ``sympy.parse_expr`` + ``sympy.diff``
 on the same expressions written in sympy syntax.  The sympy-syntax strings are trusted
 constants from tests/data/textbook.py; this benchmark is the only place they meet
@@ -29,8 +29,8 @@ import sympy
 from sympy.core.cache import clear_cache
 from sympy.parsing.sympy_parser import parse_expr
 
-from verifier.parse import parse, symbol
-from verifier.rules import clear_caches, differentiate
+from verifier.expr import parse, symbol
+from verifier.symbolic.rules import clear_caches, differentiate
 
 ROOT = Path(__file__).resolve().parent.parent
 

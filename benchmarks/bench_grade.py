@@ -120,7 +120,8 @@ def generate(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
 
 def cold_caches() -> None:
     """Forget every cached problem and verdict so each run starts cold (fork copies caches)."""
-    from verifier import homework, rules
+    from verifier.homework import judge as homework
+    from verifier.symbolic import rules
 
     homework._CONTEXTS.clear()
     homework._JUDGEMENTS.clear()
@@ -131,7 +132,7 @@ def cold_caches() -> None:
 
 
 def one_run(subs: Path, problems: Path, jobs: int) -> tuple[float, object]:
-    from verifier.homework import grade_class
+    from verifier.homework.judge import grade_class
 
     cold_caches()
     start = time.perf_counter()
@@ -149,7 +150,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    import verifier.homework  # noqa: F401  import cost outside the timings, like a warm CLI
+    import verifier.homework.judge  # noqa: F401  import cost outside the timings, like a warm CLI
 
     with tempfile.TemporaryDirectory() as tmp:
         subs, problems = generate(args.n, args.seed, Path(tmp))

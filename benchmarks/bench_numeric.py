@@ -34,11 +34,12 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 
-from verifier import numeric, rules  # noqa: E402
+from verifier.numeric import estimate as numeric  # noqa: E402
+from verifier.symbolic import rules  # noqa: E402
 from verifier.compare import compare  # noqa: E402
-from verifier.numeric import compile_function, estimate_derivative, exact_values  # noqa: E402
-from verifier.parse import parse  # noqa: E402
-from verifier.rules import differentiate  # noqa: E402
+from verifier.numeric.estimate import compile_function, estimate_derivative, exact_values  # noqa: E402
+from verifier.expr import parse  # noqa: E402
+from verifier.symbolic.rules import differentiate  # noqa: E402
 from verifier.sweep import sweep  # noqa: E402
 
 try:

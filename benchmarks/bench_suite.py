@@ -3,7 +3,7 @@
 Wall times are medians of ``--repeat`` runs of ``verifier run`` (each in a fresh Python
 process, as a user runs it, so no cache survives between runs).  The share per phase comes
 from one in-process run with each phase's entry point wrapped by a timer (exclusive time):
-parsing (``verifier.parse``), derivation (the rule engine; ``sympy.diff`` as the oracle and
+parsing (``verifier.expr``), derivation (the rule engine; ``sympy.diff`` as the oracle and
 for the error model's higher derivatives), compilation (``sympy.lambdify``), estimates (the
 rest of the numeric sweep: stencils, 30-digit references, error analysis), grading and
 gradient check, and report writing (plots, HTML, CSV, JUnit).
@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # exclusively (a phase running inside another is taken out of the outer one).
 PHASES: list[tuple[str, str, str]] = [
     ("verifier.cli.run", "write_suite_report", "report writing (HTML, CSV, JUnit)"),
-    ("verifier.report", "error_plot", "report writing: error-vs-h plots"),
-    ("verifier.homework", "check", "grading (homework cases)"),
+    ("verifier.report.page", "error_plot", "report writing: error-vs-h plots"),
+    ("verifier.homework.judge", "check", "grading (homework cases)"),
     ("verifier.gradcheck", "gradcheck_network", "gradient check (network cases)"),
     ("verifier.sweep", "sweep", "estimates (numeric sweep, references, analysis)"),
     ("sympy", "lambdify", "compilation (lambdify)"),
-    ("verifier.rules", "_derive", "derivation (rule engine)"),
+    ("verifier.symbolic.rules", "_derive", "derivation (rule engine)"),
     ("sympy", "diff", "derivation (sympy.diff: the oracle)"),
-    ("verifier.parse", "parse_with_warnings", "parsing"),
+    ("verifier.expr", "parse_with_warnings", "parsing"),
 ]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.cases import (
+from verifier.suite.cases import (
     KEYS,
     METHODS,
     RULE_NAMES,
@@ -154,8 +154,8 @@ def test_looks_like_case_file(tmp_path):
 
 
 def test_vocabularies_match_the_engine_and_stencils():
-    from verifier.rules import RULE_NAMES as ENGINE_RULES
-    from verifier.stencils import STENCILS
+    from verifier.symbolic.rules import RULE_NAMES as ENGINE_RULES
+    from verifier.numeric.stencils import STENCILS
 
     assert set(RULE_NAMES) == set(ENGINE_RULES)
     assert set(METHODS) == set(STENCILS)

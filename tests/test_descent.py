@@ -14,7 +14,7 @@ from verifier.descent import (
     learning_rate_study,
 )
 from verifier.errors import DomainError, VerifierError
-from verifier.parse import symbol
+from verifier.expr import symbol
 
 
 def test_the_update_is_x_minus_lr_grad_not_the_seeds_typo():

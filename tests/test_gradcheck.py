@@ -18,7 +18,7 @@ from verifier.gradcheck import (
     parse_mode,
 )
 from verifier.network import BACKPROP_BUGS, TwoLayerNet, random_batch
-from verifier.numeric import nditer_gradient
+from verifier.numeric.estimate import nditer_gradient
 
 
 def _bits(params):

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from verifier import homework
+from verifier.homework import judge as homework
 from verifier.errors import ParseError
-from verifier.homework import Counterexample, Grade, check, split_equation
+from verifier.homework.judge import Counterexample, Grade, check, split_equation
 
 C, W, V = "correct", "incorrect", "invalid"
 XY = ("x", "y")
@@ -507,7 +507,7 @@ def test_time_limit_interrupts_slow_work(monkeypatch):
 def test_real_domain_evaluator():
     import sympy
 
-    from verifier.parse import symbol
+    from verifier.expr import symbol
 
     x = symbol("x")
     fn = homework._compile(sympy.sqrt(x) + sympy.log(x))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from verifier import homework
+from verifier.homework import judge as homework
 from verifier.errors import CaseError, VerifierError
-from verifier.homework import (
+from verifier.homework.judge import (
     Problem,
     grade_batch,
     grade_class,

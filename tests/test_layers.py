@@ -17,23 +17,25 @@ PACKAGE = Path(__file__).resolve().parent.parent / "verifier"
 LEVELS: dict[str, int] = {
     "errors": 0,
     "files": 0,
+    "limits": 0,
+    "points": 0,
     "compare": 0,
-    "plots": 0,  # the error-vs-h figure: DataFrames in, a Figure out; imports no verifier module
-    "parse": 1,
-    "rules": 2,
-    "steps": 3,
-    "stencils": 4,
-    "numeric": 5,
-    "sweep": 6,
-    "network": 6,
-    "gradcheck": 7,
-    "descent": 8,
-    "homework": 7,
-    "cases": 8,  # siblings: descent and cases never import each other
-    "suite": 9,
-    "report": 10,
-    "pytest_plugin": 11,
-    "cli": 11,
+    "expr": 1,
+    "symbolic": 2,
+    "numeric": 2,  # siblings: the numeric side never imports the symbolic side (and back)
+    "reference": 3,
+    "policy": 4,
+    "sweep": 5,
+    "network": 5,
+    "gradcheck": 6,
+    "homework": 6,
+    "descent": 7,
+    "suite": 7,  # siblings: descent and suite never import each other
+    "report": 8,
+    "pytest_plugin": 9,
+    "cli": 9,
+    "serve": 9,
+    "__main__": 10,
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from verifier.errors import VerifierError
 from verifier.network import BACKPROP_BUGS, TwoLayerNet, random_batch
-from verifier.numeric import nditer_gradient
+from verifier.numeric.estimate import nditer_gradient
 
 
 def _net_with_biases(sizes=(12, 7, 5), seed=3):

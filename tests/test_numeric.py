@@ -9,7 +9,7 @@ import sympy
 
 from verifier.compare import compare
 from verifier.errors import DomainError, UnsupportedError, VerifierError
-from verifier.numeric import (
+from verifier.numeric.estimate import (
     compile_function,
     complex_step_safe,
     derivative_magnitudes,
@@ -23,7 +23,7 @@ from verifier.numeric import (
     points_array,
     roundoff_scale,
 )
-from verifier.parse import symbol
+from verifier.expr import symbol
 
 x, x0, x1 = symbol("x"), symbol("x0"), symbol("x1")
 
@@ -299,8 +299,8 @@ def test_gradient_rejects_bad_arguments():
 def test_real_function_through_complex_intermediates_is_real() -> None:
     # sympy's mpmath printer writes sech(x^2) with exp(2*log(x)): complex for x < 0,
     # with an imaginary part at the noise level (found by the bundled tanh_of_square case).
-    from verifier.numeric import exact_value
-    from verifier.parse import parse
+    from verifier.numeric.estimate import exact_value
+    from verifier.expr import parse
 
     value = exact_value(parse("sech(x^2)"), {"x": -1.1})
     assert abs(float(value) - 0.5476928268273804) < 1e-15

@@ -1,4 +1,4 @@
-"""Hostile input for verifier.parse: injection attempts execute nothing, resource attacks
+"""Hostile input for verifier.expr: injection attempts execute nothing, resource attacks
 finish fast with a clear error ("What it must show", item 4).
 
 Every injection string is refused with ParseError (with declared variables and with
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verifier.errors import LimitError, ParseError, VerifierError
-from verifier.parse import ParseLimits, parse, parse_with_warnings
+from verifier.expr import ParseLimits, parse, parse_with_warnings
 
 
 def _injections(canary: str) -> list[str]:

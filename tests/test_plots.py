@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from verifier.plots import (
+from verifier.report.plots import (
     METHOD_STYLES,
     decade_ticks,
     error_figure,
@@ -231,7 +231,7 @@ def test_unknown_methods_get_spare_styles_and_empty_frames_a_note():
 
 def test_sweep_and_report_draw_the_same_picture():
     """ErrorTable.plot and the suite report's error_plot are one routine: same pixels."""
-    from verifier.report import error_plot
+    from verifier.report.page import error_plot
     from verifier.sweep import sweep
 
     t = sweep("exp(sin(x))", points=[1.3], methods=["forward", "central", "complex_step"])

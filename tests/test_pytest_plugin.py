@@ -13,8 +13,8 @@ from pathlib import Path
 # the run; numpy's C extension cannot be loaded twice, so everything the cases import is
 # imported here first.
 import verifier.gradcheck  # noqa: F401
-import verifier.homework  # noqa: F401
-import verifier.suite  # noqa: F401
+import verifier.homework.judge  # noqa: F401
+import verifier.suite.run  # noqa: F401
 import verifier.sweep  # noqa: F401
 
 pytest_plugins = ["pytester"]
@@ -87,7 +87,7 @@ def test_only_case_files_are_collected(pytester):
 
 
 def test_bundled_cases_are_collected_one_item_per_case(pytester):
-    from verifier.cases import case_files, read_cases
+    from verifier.suite.cases import case_files, read_cases
 
     shutil.copytree(ROOT / "cases", pytester.path / "cases")
     expected = sum(len(read_cases(p).cases) for p in case_files([ROOT / "cases"]))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from verifier.errors import VerifierError
-from verifier.report import Section, render_html, render_junit, write_report
+from verifier.report.page import Section, render_html, render_junit, write_report
 
 
 def png_bytes(width: int = 3, height: int = 2) -> bytes:

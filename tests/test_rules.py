@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from verifier.compare import compare
 from verifier.errors import UnsupportedError, VerifierError
-from verifier.parse import FUNCTIONS, parse, symbol
-from verifier.rules import (
+from verifier.expr import FUNCTIONS, parse, symbol
+from verifier.symbolic.rules import (
     MISTAKE_RULES,
     MISTAKES,
     RULE_INFO,

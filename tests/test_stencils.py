@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from verifier.errors import VerifierError
-from verifier.stencils import EPS, STENCILS, Stencil, get_stencil
+from verifier.numeric.stencils import EPS, STENCILS, Stencil, get_stencil
 
 
 def test_table_has_the_five_methods_with_their_orders():

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verifier.errors import LimitError, VerifierError
-from verifier.parse import parse, symbol
-from verifier.rules import RULES, Chain, differentiate
-from verifier.steps import FORMATS, derivation_to_dict, format_expr, render_steps
+from verifier.expr import parse, symbol
+from verifier.symbolic.rules import RULES, Chain, differentiate
+from verifier.symbolic.steps import FORMATS, derivation_to_dict, format_expr, render_steps
 
 x, y = symbol("x"), symbol("y")
 

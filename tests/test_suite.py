@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from verifier import suite
-from verifier.suite import RESULT_COLUMNS, run, run_case, run_suite
+from verifier.suite import run as suite
+from verifier.suite.run import RESULT_COLUMNS, run, run_case, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "suite"
@@ -148,7 +148,7 @@ def test_select_and_outcomes_pickle(tmp_path):
 
 
 def test_run_case_on_a_point_outside_the_domain_fails_with_a_reason():
-    from verifier.cases import Case
+    from verifier.suite.cases import Case
 
     c = Case(
         id="log_neg",

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from verifier.errors import DomainError, VerifierError
-from verifier.numeric import estimate_derivative, exact_derivative
-from verifier.parse import symbol
+from verifier.numeric.estimate import estimate_derivative, exact_derivative
+from verifier.expr import symbol
 from verifier.sweep import (
     ANALYSIS_COLUMNS,
     FRAME_COLUMNS,
@@ -169,7 +169,7 @@ def test_log_at_minus_one_is_a_clear_error():
 
 def test_order_flag_when_errors_do_not_converge():
     # errors measured against a wrong reference plateau at the gap: slope ~0, not 2
-    from verifier.stencils import STENCILS
+    from verifier.numeric.stencils import STENCILS
     from verifier.sweep import _analyse
 
     h = h_grid()

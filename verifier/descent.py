@@ -52,8 +52,8 @@ from verifier.gradcheck import (
     gradcheck,
 )
 from verifier.network import TwoLayerNet, random_batch
-from verifier.numeric import nditer_gradient
-from verifier.plots import figure_bytes
+from verifier.numeric.estimate import nditer_gradient
+from verifier.report.plots import figure_bytes
 
 __all__ = [
     "DescentRun",
@@ -111,11 +111,11 @@ def _objective(
 
         return _Objective(label, names, value, grad_fn, None)
 
-    from verifier.numeric import compile_function
-    from verifier.rules import gradient as rule_gradient
+    from verifier.numeric.estimate import compile_function
+    from verifier.symbolic.rules import gradient as rule_gradient
 
     if isinstance(expr_or_loss, str):
-        from verifier.parse import parse_with_warnings
+        from verifier.expr import parse_with_warnings
 
         parsed = parse_with_warnings(
             expr_or_loss, variables=tuple(variables) if variables else None
@@ -268,7 +268,7 @@ def descend(
 ) -> DescentRun:
     """Run ``steps`` steps of ``x <- x - lr * grad`` from ``start``.
 
-    ``expr_or_loss`` is text (parsed by :func:`verifier.parse.parse`), a sympy
+    ``expr_or_loss`` is text (parsed by :func:`verifier.expr.parse`), a sympy
     expression, or a callable ``f(x) -> float`` on a vector with ``gradient=``.
     ``use`` picks the gradient that moves the point (``analytic`` or ``numeric``);
     both are computed and compared at every point.  A run stops early when the

@@ -70,7 +70,7 @@ import numpy as np
 from verifier.compare import compare
 from verifier.errors import VerifierError
 from verifier.network import TwoLayerNet, random_batch
-from verifier.numeric import nditer_gradient
+from verifier.numeric.estimate import nditer_gradient
 
 __all__ = [
     "DEFAULT_RTOL",

@@ -24,7 +24,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     if file_path.suffix != ".toml":
         return None
     try:
-        from verifier.cases import looks_like_case_file
+        from verifier.suite.cases import looks_like_case_file
 
         if not looks_like_case_file(file_path):
             return None
@@ -102,7 +102,7 @@ class CaseFileNode(pytest.File):
     """A case file: one item per case, and one failing item per invalid case."""
 
     def collect(self):  # type: ignore[override]
-        from verifier.cases import read_cases
+        from verifier.suite.cases import read_cases
 
         f = read_cases(self.path)
         for case in f.cases:
@@ -124,7 +124,7 @@ class CaseItem(pytest.Item):
             self.add_marker(pytest.mark.verifier_expect_fail)
 
     def runtest(self) -> None:
-        from verifier.suite import run_case
+        from verifier.suite.run import run_case
 
         outcome = run_case(self.case)
         self.user_properties.append(("verdict", outcome.verdict))

@@ -8,7 +8,7 @@ point) with the one comparator, and analyses each (point, variable, method):
 * best h / best error (the oracle: it needs the answer),
 * observed order: the least-squares slope of log10(error) against log10(h) on
   the truncation-dominated side (see :func:`fit_window`),
-* the error model's best h and best error (:mod:`verifier.stencils`), the grid
+* the error model's best h and best error (:mod:`verifier.numeric.stencils`), the grid
   step nearest that prediction and the method's default step, with the errors a
   user without the answer would get there,
 * a flag: ``exact`` (no slope to fit), ``order`` / ``breakdown`` (the observed
@@ -37,7 +37,7 @@ import sympy
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
 from verifier.files import write_atomic
-from verifier.numeric import (
+from verifier.numeric.estimate import (
     compile_function,
     derivative_magnitudes,
     estimate_derivative,
@@ -47,8 +47,8 @@ from verifier.numeric import (
     points_array,
     roundoff_scale,
 )
-from verifier.plots import error_figure, figure_bytes
-from verifier.stencils import EPS, Stencil, get_stencil
+from verifier.report.plots import error_figure, figure_bytes
+from verifier.numeric.stencils import EPS, Stencil, get_stencil
 
 __all__ = [
     "ClaimCheck",
@@ -442,7 +442,7 @@ class ErrorTable:
 
         One panel per (point, variable); one line per method (each its own colour,
         marker and line style); dashed reference slopes h^p for each method's order;
-        the model's best h marked with an x; drawn by :func:`verifier.plots.error_figure`,
+        the model's best h marked with an x; drawn by :func:`verifier.report.plots.error_figure`,
         the same picture as the suite's report.
         """
         return error_figure(self.frame, self.analysis, error="abs_error", function=self.function)
@@ -535,7 +535,7 @@ def _resolve(
     elif var is not None:
         names = tuple(var)
     if isinstance(expr, str):
-        from verifier.parse import parse
+        from verifier.expr import parse
 
         text = expr
         e = parse(expr, variables=list(names) if names else None)
@@ -577,7 +577,7 @@ def _claims(claimed: Any, study: tuple[str, ...], names: tuple[str, ...]) -> dic
         if v not in study:
             raise VerifierError(f"claimed derivative for {v!r}, which is not being studied")
         if isinstance(c, str):
-            from verifier.parse import parse
+            from verifier.expr import parse
 
             out[v] = parse(c, variables=list(names))
         elif isinstance(c, (int, float)):
@@ -626,7 +626,7 @@ def sweep(
     claims = _claims(claimed, study, names) if claimed is not None else None
     cf = compile_function(e, names)
 
-    from verifier.rules import gradient
+    from verifier.symbolic.rules import gradient
 
     derivs = {v: d.result for v, d in gradient(e, list(study)).items()}
     labels = [

@@ -3,7 +3,7 @@
 Each row: (text in homework notation, the same expression in sympy syntax, what it shows,
 rules the derivation must use).  The sympy-syntax text is a trusted constant used only by
 benchmarks/bench_diff.py as the ``sympy.parse_expr`` baseline; the tests read the
-homework text with :func:`verifier.parse.parse`.  Variables: x (differentiated), and a,
+homework text with :func:`verifier.expr.parse`.  Variables: x (differentiated), and a,
 b, c, y held constant.
 """
 

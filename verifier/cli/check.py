@@ -46,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Grade one answer and print the result; return the exit code."""
-    from verifier.homework import check
+    from verifier.homework.judge import check
 
     variables = None
     if args.vars:

@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     """Print the derivative (and steps); errors propagate to the dispatcher (exit 2)."""
     import sympy
 
-    from verifier.parse import parse
-    from verifier.rules import differentiate
-    from verifier.steps import derivation_to_dict, render_steps
+    from verifier.expr import parse
+    from verifier.symbolic.rules import differentiate
+    from verifier.symbolic.steps import derivation_to_dict, render_steps
 
     expr = parse(args.expr, variables=None)
     derivation = differentiate(expr, args.var, fallback=args.fallback)

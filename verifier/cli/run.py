@@ -70,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _formats(text: str) -> list[str]:
-    from verifier.report import FORMATS
+    from verifier.report.page import FORMATS
 
     items = [f.strip() for f in text.split(",") if f.strip()]
     if items == ["none"]:
@@ -86,7 +86,7 @@ def _formats(text: str) -> list[str]:
 
 def _plot(errors: Any, analysis: Any) -> tuple[str, bytes]:
     """One case's error-vs-h plot (module level, so a process pool can run it)."""
-    from verifier.report import error_plot
+    from verifier.report.page import error_plot
 
     return error_plot(errors, analysis=analysis)
 
@@ -101,7 +101,7 @@ def suite_sections(
     """
     import pandas as pd
 
-    from verifier.report import Section
+    from verifier.report.page import Section
 
     todo = [
         o
@@ -159,7 +159,7 @@ def write_suite_report(
     executor: Executor | None = None,
 ) -> dict[str, Path]:
     """Write a suite run's report files into ``out`` (all formats unless told otherwise)."""
-    from verifier.report import FORMATS, write_report
+    from verifier.report.page import FORMATS, write_report
 
     formats = list(FORMATS if formats is None else formats)
     return write_report(
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         paths = [DEFAULT_CASES]
     from tabulate import tabulate
 
-    from verifier.suite import collect, run_suite
+    from verifier.suite.run import collect, run_suite
 
     jobs = args.jobs or os.cpu_count() or 1
     bar = None

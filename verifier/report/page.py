@@ -272,7 +272,7 @@ def error_plot(
 ) -> tuple[str, bytes]:
     """A case's log-log error-vs-h plot: (caption, PNG bytes).
 
-    The picture ``verifier sweep`` draws (:func:`verifier.plots.error_figure`: a line
+    The picture ``verifier sweep`` draws (:func:`verifier.report.plots.error_figure`: a line
     per method with its own marker and line style, dashed reference slopes h^p, the
     error model's best h marked, an error of 0 on the axis floor), for the first point
     of ``frame`` only (one panel per variable there): a report holds about a hundred of
@@ -289,7 +289,7 @@ def error_plot(
     >>> caption, png[:4]
     ('error vs h at x = 1', b'\\x89PNG')
     """
-    from verifier.plots import error_figure, figure_bytes, panel_keys, point_text
+    from verifier.report.plots import error_figure, figure_bytes, panel_keys, point_text
 
     keys = panel_keys(frame)
     points = list(dict.fromkeys(p for p, _ in keys))

@@ -4,7 +4,7 @@ One table, :data:`RULES`, maps a sympy *head* (``Add``, ``Mul``, ``Pow``, ``sin`
 ...) to a small rule function.  Each rule's docstring states its identity.  A rule
 returns a frozen :class:`Step` that carries its own result and the steps it used,
 so the whole derivation is a tree computed once and printed separately
-(:mod:`verifier.steps`).  A head with no row raises :class:`UnsupportedError`
+(:mod:`verifier.symbolic.steps`).  A head with no row raises :class:`UnsupportedError`
 naming it, or (``fallback=True``) becomes a visible ``fallback`` step computed by
 ``sympy.diff``.
 
@@ -12,7 +12,7 @@ Mistakes students make are *faulty variants of rows of the same table*
 (:data:`MISTAKES`): :func:`wrong_derivatives` swaps one row for its faulty twin
 and differentiates again, so the mistake is applied everywhere its rule applies.
 
->>> from verifier.parse import symbol
+>>> from verifier.expr import symbol
 >>> import sympy
 >>> x = symbol("x")
 >>> d = differentiate(x**3 * sympy.exp(x), x)
@@ -36,7 +36,7 @@ import sympy
 
 from verifier.compare import compare
 from verifier.errors import LimitError, UnsupportedError, VerifierError
-from verifier.parse import symbol
+from verifier.expr import symbol
 
 __all__ = [
     "RULE_NAMES",
@@ -116,7 +116,7 @@ RULE_NAMES: frozenset[str] = frozenset(RULE_INFO)
 def identity_of(step: Step) -> str:
     """The identity a step used, as plain text: the head's own for one-argument functions.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> identity_of(differentiate(sympy.cos(x), x).step)
     "(cos(x))' = -sin(x)"
@@ -144,7 +144,7 @@ class Step:
     something the identity alone does not (a constant term, a point where the
     derivative is undefined, the inner function of a chain).
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> s = Step("power", x**2, x, 2 * x)
     >>> s.rule, s.result, s.substeps
@@ -164,7 +164,7 @@ class Step:
     def walk(self) -> Iterator[tuple[int, Step]]:
         """Depth-first, parents before children: ``(depth, step)`` pairs.
 
-        >>> from verifier.parse import symbol
+        >>> from verifier.expr import symbol
         >>> x = symbol("x")
         >>> [(d, s.rule) for d, s in differentiate(x**2 + 1, x).step.walk()]
         [(0, 'sum'), (1, 'constant'), (1, 'power')]
@@ -624,7 +624,7 @@ def light_simplify(expr: sympy.Expr, *, budget: int = 400, max_denominators: int
     nodes, or with more than ``max_denominators`` different denominators, are
     returned as they are.  The value never changes.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> light_simplify((x**2 * sympy.exp(x) - 2 * x * sympy.exp(x)) / x**4)
     (x - 2)*exp(x)/x**3
@@ -666,7 +666,7 @@ def _as_var(var: str | sympy.Symbol, expr: sympy.Expr) -> sympy.Symbol:
 
 def _as_expr(expr: sympy.Expr | str | int) -> sympy.Expr:
     if isinstance(expr, str):
-        from verifier.parse import parse
+        from verifier.expr import parse
 
         return parse(expr, variables=None)
     if isinstance(expr, bool):
@@ -706,7 +706,7 @@ def differentiate(
 ) -> Derivation:
     """Differentiate ``expr`` with respect to ``var`` by the rule table, keeping the steps.
 
-    Text is parsed with :func:`verifier.parse.parse` (variables inferred); other
+    Text is parsed with :func:`verifier.expr.parse` (variables inferred); other
     variables are treated as constants (a partial derivative).
 
     >>> d = differentiate("x^3 e^x")

@@ -76,7 +76,7 @@ VERDICTS = ("correct", "incorrect", "invalid")
 _MP = mpmath.MPContext()  # a private context: other modules may change mpmath.mp's precision
 _MP.dps = DPS
 
-# Whole-answer mistakes (the rule-level ones are faulty rows of verifier.rules' table), one row
+# Whole-answer mistakes (the rule-level ones are faulty rows of verifier.symbolic.rules' table), one row
 # each: name -> (description, hint, what the answer is compared with, how it is built from
 # (f, f', other variable)).  "value": the answer equals the built expression; "derivative": the
 # answer's own derivative equals it (an antiderivative, whatever its constant).
@@ -545,19 +545,19 @@ def _env(names: Sequence[str], point: Sequence[float]) -> dict[str, Any]:
 
 
 def _format_expr(expr: sympy.Expr) -> str:
-    from verifier.steps import format_expr
+    from verifier.symbolic.steps import format_expr
 
     return format_expr(expr)
 
 
 def _parse(text: str, variables: Sequence[str]) -> Any:
-    from verifier.parse import parse_with_warnings
+    from verifier.expr import parse_with_warnings
 
     return parse_with_warnings(text, variables=tuple(variables))
 
 
 def _differentiate(expr: sympy.Expr, var: str) -> Any:
-    from verifier.rules import differentiate
+    from verifier.symbolic.rules import differentiate
 
     try:
         return differentiate(expr, var)
@@ -566,7 +566,7 @@ def _differentiate(expr: sympy.Expr, var: str) -> Any:
 
 
 def _rule_variants(expr: sympy.Expr, var: str) -> list[tuple[str, str, str, sympy.Expr]]:
-    from verifier.rules import wrong_derivatives
+    from verifier.symbolic.rules import wrong_derivatives
 
     out = []
     for wd in wrong_derivatives(expr, var):
@@ -594,8 +594,8 @@ _CONTEXTS: dict[tuple[Any, ...], _Context] = {}
 def _build_context(
     function: str | sympy.Expr, variable: str, variables: tuple[str, ...], key: tuple[Any, ...]
 ) -> _Context:
-    from verifier.parse import symbol
-    from verifier.steps import render_steps
+    from verifier.expr import symbol
+    from verifier.symbolic.steps import render_steps
 
     if variable not in variables:
         raise VerifierError(
@@ -764,7 +764,7 @@ def _precise_value(expr: sympy.Expr, point: Mapping[str, float]) -> Any:
     """The value at ``point`` by sympy's adaptive-precision evalf (it raises the working
     precision where terms cancel), or None when it is not a finite real.  Deterministic and
     bounded (maxn), so every executor reaches the same verdict."""
-    from verifier.parse import symbol
+    from verifier.expr import symbol
 
     subs = {symbol(k): sympy.Rational(v) for k, v in point.items()}  # the exact float64 point
     try:
@@ -989,7 +989,7 @@ def check(
 
     Policy (a careful teacher's, deterministic):
 
-    * the answer is parsed by :mod:`verifier.parse` (never evaluated as code); an equation is read
+    * the answer is parsed by :mod:`verifier.expr` (never evaluated as code); an equation is read
       as its right-hand side (``f'(x) = ...``, ``y' = ...``, ``dy/dx = ...``, ``d/dx = ...``);
       unparseable text is ``invalid`` with the parser's message and hint;
     * the answer is compared with the rule engine's derivative (cross-checked with ``sympy.diff``)
@@ -1001,7 +1001,7 @@ def check(
       sympy's automatic simplification); no unbounded ``simplify`` is ever called;
     * where the 40-digit values differ because terms of the answer cancel beyond 40 digits,
       sympy's adaptive-precision ``evalf`` (bounded) re-evaluates the failing points;
-    * an incorrect answer that matches a faulty rule variant (verifier.rules) or a whole-answer
+    * an incorrect answer that matches a faulty rule variant (verifier.symbolic.rules) or a whole-answer
       mistake (sign error, the function itself, an antiderivative, another variable's partial)
       gets that mistake's name and hint.
 

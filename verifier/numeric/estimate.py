@@ -17,7 +17,7 @@ The pieces:
   :class:`~verifier.errors.DomainError` naming the point where f or f' is
   undefined, not finite, complex, or where f has a kink.
 
->>> from verifier.parse import symbol
+>>> from verifier.expr import symbol
 >>> x = symbol("x")
 >>> est = estimate_derivative(x**2 + 2*x + 1, [15.0], "central", h=[0.1])
 >>> round(float(est.value[0, 0]), 12)
@@ -36,8 +36,8 @@ import numpy as np
 import sympy
 
 from verifier.errors import DomainError, UnsupportedError, VerifierError
-from verifier.parse import symbol
-from verifier.stencils import Stencil, get_stencil
+from verifier.expr import symbol
+from verifier.numeric.stencils import Stencil, get_stencil
 
 __all__ = [
     "CompiledFunction",
@@ -100,7 +100,7 @@ def complex_step_safe(expr: sympy.Expr) -> tuple[bool, str]:
     It needs every operation to be complex-analytic; ``|x|``, ``sign``, ``floor``,
     ``Max``, conjugation and friends are not, and would give a wrong answer silently.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> complex_step_safe(sympy.exp(sympy.sin(x)))[0]
     True
@@ -128,7 +128,7 @@ class CompiledFunction:
     which accepts complex128 arrays, offered only when :func:`complex_step_safe`
     says so (``None`` otherwise, with the reason in ``complex_reason``).
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> f = compile_function(symbol("x") ** 2, ["x"])
     >>> f(np.array([1.0, 3.0])).tolist()
     [1.0, 9.0]
@@ -216,7 +216,7 @@ def compile_function(
 ) -> CompiledFunction:
     """Compile ``expr`` once for fast vectorised evaluation (cached per expression).
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> f = compile_function(symbol("x0") ** 2 + symbol("x1") ** 2, ["x0", "x1"])
     >>> float(f(1.0, 3.0)), f.complex_safe
     (10.0, True)
@@ -224,7 +224,7 @@ def compile_function(
     if not isinstance(expr, sympy.Expr):
         raise VerifierError(
             f"expected a sympy expression, got {type(expr).__name__}",
-            hint="parse text first with verifier.parse.parse",
+            hint="parse text first with verifier.expr.parse",
         )
     return _compile(expr, _variables_of(expr, variables))
 
@@ -376,7 +376,7 @@ def estimate_derivative(
     the only error left is the stencil's and f's.  Steps below the float spacing
     at x become 0 and give NaN.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> e = estimate_derivative(sympy.sin(x), [0.0, 1.0], "complex_step")
     >>> np.allclose(e.value[:, 0], [1.0, np.cos(1.0)], rtol=1e-15)
@@ -482,7 +482,7 @@ def exact_value(
     inside the expression.  Raises :class:`DomainError` naming the point when the
     value is undefined, complex or not finite.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> import mpmath
     >>> mpmath.nstr(exact_value(x * 10, 0.1), 25)
@@ -531,7 +531,7 @@ def exact_values(
 ) -> np.ndarray:
     """:func:`exact_value` at many points (compiled once): an object array of mpf.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> [float(v) for v in exact_values(symbol("x") ** 2, [1.0, 2.0])]
     [1.0, 4.0]
     """
@@ -607,7 +607,7 @@ def exact_derivative(
     float64), that a non-smooth f has equal one-sided derivatives there, and
     that f' is real and finite; otherwise a :class:`DomainError` names the point.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> float(exact_derivative(x**2 + 2*x + 1, "x", 15.0))
     32.0
@@ -633,7 +633,7 @@ def exact_derivative(
     if any(isinstance(n, _NON_SMOOTH) for n in sympy.preorder_traversal(expr)):
         _check_one_sided(expr, var, pd_, names)
     if derivative is None:
-        from verifier.rules import differentiate
+        from verifier.symbolic.rules import differentiate
 
         derivative = differentiate(expr, var).result
     try:
@@ -664,7 +664,7 @@ def derivative_magnitudes(
 ) -> dict[int, float]:
     """``|d^k f / d var^k|`` at the point for the error model (NaN where undefined).
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> derivative_magnitudes(symbol("x") ** 3, "x", 2.0, (0, 1, 2, 3, 5))
     {0: 8.0, 1: 12.0, 2: 12.0, 3: 6.0, 5: 0.0}
     """
@@ -695,7 +695,7 @@ def roundoff_scale(
     terms, not eps times the (smaller, cancelled) result; the error model uses
     this scale for its ``eps |f| / h`` term.
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> roundoff_scale(x**2 - 1, 1.0)
     2.0
@@ -735,7 +735,7 @@ def numeric_gradient(
     call, so a callable must broadcast over a leading axis (``f(P)`` with
     ``P.shape == (2n, *x.shape)`` returns shape ``(2n,)``).
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> f = symbol("x0") ** 2 + symbol("x1") ** 2
     >>> np.round(numeric_gradient(f, [1.0, 3.0], h=1e-5), 6).tolist()
     [2.0, 6.0]

@@ -55,7 +55,7 @@ SCHEMA = 1
 KINDS = ("derivative", "gradient", "homework", "network")
 
 # The stencil names of the numeric module (contracts.md); checked against
-# verifier.stencils.STENCILS by the tests so the two cannot drift apart.
+# verifier.numeric.stencils.STENCILS by the tests so the two cannot drift apart.
 METHODS = ("forward", "backward", "central", "five_point", "complex_step")
 # The rule engine's fixed vocabulary of rule names (contracts.md): a case's
 # ``rules = [...]`` must use these words.
@@ -444,7 +444,7 @@ def _parse_check(case: dict[str, Any], kind: str) -> tuple[str, str] | None:
     """Parse the case's expressions now, so a typo is reported with file, case and key."""
     if kind not in ("derivative", "gradient"):
         return None  # homework answers may be invalid on purpose; the grader judges them
-    from verifier.parse import parse
+    from verifier.expr import parse
 
     if kind == "derivative":
         variables: list[str] = [case["variable"]]

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from verifier.cases import Case, CaseError, case_files, read_cases
+from verifier.suite.cases import Case, CaseError, case_files, read_cases
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
 
@@ -182,14 +182,14 @@ class _Timer:
 
 @lru_cache(maxsize=512)
 def _parsed(text: str, variables: tuple[str, ...]) -> Any:
-    from verifier.parse import parse
+    from verifier.expr import parse
 
     return parse(text, variables)
 
 
 @lru_cache(maxsize=512)
 def _derived(text: str, variable: str, variables: tuple[str, ...]) -> Any:
-    from verifier.rules import differentiate
+    from verifier.symbolic.rules import differentiate
 
     return differentiate(_parsed(text, variables), variable)
 
@@ -367,9 +367,9 @@ def _derivative_like(case: Case, timer: _Timer) -> CaseOutcome:
     """The derivative and gradient kinds: engine vs oracle vs numeric vs claim, per point."""
     import sympy
 
-    from verifier.numeric import format_point
-    from verifier.parse import symbol
-    from verifier.steps import render_steps
+    from verifier.numeric.estimate import format_point
+    from verifier.expr import symbol
+    from verifier.symbolic.steps import render_steps
 
     function = case.get("function")
     if case.kind == "derivative":
@@ -509,7 +509,7 @@ def _derivative_like(case: Case, timer: _Timer) -> CaseOutcome:
 
 
 def _homework(case: Case, timer: _Timer) -> CaseOutcome:
-    from verifier.homework import check
+    from verifier.homework.judge import check
 
     with timer("grade"):
         variables = case.get("variables")
@@ -627,7 +627,7 @@ def _error_outcome(case: Case, exc: BaseException, duration: float = 0.0) -> Cas
 def run_case(case: Case) -> CaseOutcome:
     """Run one case; never raises (an exception becomes an ``error`` row).
 
-    >>> from verifier.cases import Case
+    >>> from verifier.suite.cases import Case
     >>> c = Case(id="lin", kind="derivative", path="x.toml", line=1,
     ...          values={"function": "3x", "variable": "x", "points": [1.0], "methods": ["central"],
     ...                  "h": [0.5], "rtol": 1e-6, "atol": 1e-12, "rules": []})

@@ -1,11 +1,11 @@
-"""Printing a :class:`~verifier.rules.Derivation`: plain text, Markdown, LaTeX, JSON-able dict.
+"""Printing a :class:`~verifier.symbolic.rules.Derivation`: plain text, Markdown, LaTeX, JSON-able dict.
 
 No mathematics happens here: every number shown was computed by the rules and is
 carried by the steps.  :func:`format_expr` prints an expression the way homework
 is typed (``3x^2 e^x``, ``ln(x)``, ``|x|``, ``sqrt(x)``) and its output parses back
-with :func:`verifier.parse.parse` to the same expression.
+with :func:`verifier.expr.parse` to the same expression.
 
->>> from verifier.rules import differentiate
+>>> from verifier.symbolic.rules import differentiate
 >>> print(render_steps(differentiate("x^3 e^x")))
 d/dx [x^3 e^x] = 3x^2 e^x + x^3 e^x
   product rule: d/dx [x^3 e^x] = 3x^2 e^x + x^3 e^x    ((f g)' = f' g + f g')
@@ -21,7 +21,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import VerifierError
-from verifier.rules import RULE_INFO, Derivation, Step, identity_of
+from verifier.symbolic.rules import RULE_INFO, Derivation, Step, identity_of
 
 __all__ = ["FORMATS", "format_expr", "render_steps", "derivation_to_dict"]
 
@@ -42,7 +42,7 @@ def format_expr(expr: sympy.Basic) -> str:
     ``ln``, ``Abs`` is ``|u|`` and denominators are bracketed when they have more
     than one factor (``1/(2x)``; ``x/2`` is x halved).
 
-    >>> from verifier.parse import symbol
+    >>> from verifier.expr import symbol
     >>> x = symbol("x")
     >>> format_expr(3 * x**2 * sympy.exp(x))
     '3x^2 e^x'
@@ -323,7 +323,7 @@ _RENDERERS = {"text": _render_text, "markdown": _render_markdown, "latex": _rend
 def render_steps(derivation: Derivation, format: str = "text") -> str:
     """The derivation as plain text, Markdown or LaTeX (``format``), one line per step.
 
-    >>> from verifier.rules import differentiate
+    >>> from verifier.symbolic.rules import differentiate
     >>> print(render_steps(differentiate("sin(x^2)"), "markdown"))  # doctest: +NORMALIZE_WHITESPACE
     **d/dx** `sin(x^2)` = `2x cos(x^2)`
     <BLANKLINE>
@@ -357,7 +357,7 @@ def _step_dict(step: Step) -> dict[str, Any]:
 def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
     """A JSON-able dict: the expression, the result (homework notation, sympy, LaTeX), the steps.
 
-    >>> from verifier.rules import differentiate
+    >>> from verifier.symbolic.rules import differentiate
     >>> d = derivation_to_dict(differentiate("x^2 + 2x + 1"))
     >>> d["result"], d["result_sympy"], d["rules_used"]
     ('2x + 2', '2*x + 2', ['constant', 'constant_multiple', 'power', 'sum', 'variable'])

@@ -1,0 +1,1 @@
+"""Homework: what was typed -> expression, the judgement of one answer, a whole class."""

@@ -1,0 +1,1 @@
+"""Reports: one page builder, tables, every figure, one adapter per job."""

@@ -1,0 +1,1 @@
+"""The verification suite: typed cases from ``cases/*.toml`` and the runner."""

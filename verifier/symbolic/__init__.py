@@ -1,0 +1,1 @@
+"""Expression -> exact derivative with its steps: the rule table, the mistake table, printers."""
