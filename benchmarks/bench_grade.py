@@ -120,19 +120,17 @@ def generate(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
 
 def cold_caches() -> None:
     """Forget every cached problem and verdict so each run starts cold (fork copies caches)."""
-    from verifier.homework import judge as homework
+    from verifier.homework import judge
+    from verifier.numeric import evaluate
     from verifier.symbolic import rules
 
-    homework._CONTEXTS.clear()
-    homework._JUDGEMENTS.clear()
-    for name in ("_derive", "_wrong"):
-        fn = getattr(rules, name, None)
-        if hasattr(fn, "cache_clear"):
-            fn.cache_clear()
+    judge.clear_caches()
+    rules.clear_caches()
+    evaluate._compiled.cache_clear()
 
 
 def one_run(subs: Path, problems: Path, jobs: int) -> tuple[float, object]:
-    from verifier.homework.judge import grade_class
+    from verifier.homework.classroom import grade_class
 
     cold_caches()
     start = time.perf_counter()
@@ -150,7 +148,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    import verifier.homework.judge  # noqa: F401  import cost outside the timings, like a warm CLI
+    import verifier.homework.classroom  # noqa: F401  import cost outside the timings, like a warm CLI
 
     with tempfile.TemporaryDirectory() as tmp:
         subs, problems = generate(args.n, args.seed, Path(tmp))

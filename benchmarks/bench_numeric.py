@@ -34,13 +34,15 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 
-from verifier.numeric import estimate as numeric  # noqa: E402
-from verifier.symbolic import rules  # noqa: E402
 from verifier.compare import compare  # noqa: E402
-from verifier.numeric.estimate import compile_function, estimate_derivative, exact_values  # noqa: E402
 from verifier.expr import parse  # noqa: E402
-from verifier.symbolic.rules import differentiate  # noqa: E402
+from verifier.numeric import evaluate  # noqa: E402
+from verifier.numeric.estimate import estimate_derivative  # noqa: E402
+from verifier.numeric.evaluate import compile_function  # noqa: E402
+from verifier.reference import exact_values  # noqa: E402
 from verifier.sweep import sweep  # noqa: E402
+from verifier.symbolic import rules  # noqa: E402
+from verifier.symbolic.rules import differentiate  # noqa: E402
 
 try:
     import numdifftools as nd
@@ -90,9 +92,8 @@ def setup_cost(text: str) -> float:
     def once():
         # every cache cleared, so each run pays the full cost of a never-seen expression
         sympy.core.cache.clear_cache()
-        numeric._compile.cache_clear()
-        if hasattr(rules, "_derive"):
-            rules._derive.cache_clear()
+        evaluate.clear_caches()
+        rules.clear_caches()
         expr = parse(text, variables=["x"])
         differentiate(expr, "x")
         return compile_function(expr, ["x"])

@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # (module, attribute) -> phase.  Each is wrapped with a timer; time is attributed
 # exclusively (a phase running inside another is taken out of the outer one).
 PHASES: list[tuple[str, str, str]] = [
-    ("verifier.cli.run", "write_suite_report", "report writing (HTML, CSV, JUnit)"),
-    ("verifier.report.page", "error_plot", "report writing: error-vs-h plots"),
-    ("verifier.homework.judge", "check", "grading (homework cases)"),
+    ("verifier.report.suite", "write_suite_report", "report writing (HTML, CSV, JUnit)"),
+    ("verifier.report.suite", "error_plot", "report writing: error-vs-h plots"),
+    ("verifier.homework.judge", "check_answer", "grading (homework cases)"),
     ("verifier.gradcheck", "gradcheck_network", "gradient check (network cases)"),
     ("verifier.sweep", "sweep", "estimates (numeric sweep, references, analysis)"),
     ("sympy", "lambdify", "compilation (lambdify)"),

@@ -86,6 +86,73 @@ def test_perturbed_equals_in_place_loop_for_every_tensor():
             assert abs(fm[index] - minus) < 1e-14, (key, index)
 
 
+def test_shifted_moves_each_element_by_each_displacement():
+    net = _net_with_biases((5, 4, 3), seed=5)
+    x, t = random_batch(4, 5, 3, seed=5)
+    f = net.loss_fn(x, t)
+    rng = np.random.default_rng(1)
+    for key, p in net.params.items():
+        d = rng.uniform(-1e-2, 1e-2, (*p.shape, 3))  # three offsets, different per element
+        values = f.shifted(key, d)
+        assert values.shape == d.shape
+        for index in np.ndindex(p.shape):
+            for k in range(3):
+                tmp = p[index]
+                p[index] = tmp + d[index][k]
+                expected = net.loss(x, t)
+                p[index] = tmp
+                # the structured sum moves v by d * x exactly where the loop rounds w + d
+                # first: both agree to a few ulps of the loss (~2.3)
+                assert abs(values[index][k] - expected) < 1e-14, (key, index, k)
+    with pytest.raises(VerifierError, match="expected"):
+        f.shifted("b1", np.zeros(3))
+
+
+def _third_derivative(net, x, t, key, index, direction=None, h=1e-3):
+    """d^3 L / ds^3 from backprop gradients at s = -h, 0, h (second difference of dL/ds).
+
+    Its error is about h^2 |L^(5)| / 12, far below the bounds tested against."""
+    p = net.params[key]
+    original = p.copy()
+    move = np.zeros(p.shape)
+    if direction is None:
+        move[index] = 1.0
+    else:
+        move = direction
+    slopes = []
+    for s in (-h, 0.0, h):
+        p[...] = original + s * move
+        slopes.append(float(np.sum(net.gradient(x, t)[key] * move)))
+    p[...] = original
+    return (slopes[0] - 2 * slopes[1] + slopes[2]) / h**2
+
+
+def test_third_derivative_bound_holds_away_from_kinks():
+    net = _net_with_biases((6, 5, 4), seed=11)
+    x, t = random_batch(7, 6, 4, seed=11)
+    f = net.loss_fn(x, t)
+    rng = np.random.default_rng(3)
+    for key, p in net.params.items():
+        bound = f.third_derivative_bound(key)
+        assert bound.shape == p.shape
+        kinks = f.kinks(key, 1e-3)
+        ratios = []
+        for index in np.ndindex(p.shape):
+            if kinks[index]:
+                continue
+            d3 = _third_derivative(net, x, t, key, index)
+            # the bound is a sup over all softmax states; the value here is below it
+            assert abs(d3) <= bound[index] * (1 + 1e-6) + 1e-9, (key, index, d3, bound[index])
+            ratios.append(abs(d3) / bound[index] if bound[index] else 0.0)
+        assert max(ratios) > 0.01, key  # and not uselessly loose
+        dirs = rng.standard_normal((3, *p.shape))
+        dbound = f.third_derivative_bound(key, dirs)
+        _, kink, _ = f.along(key, dirs, [1e-3, -1e-3])
+        for i in np.flatnonzero(~kink):
+            d3 = _third_derivative(net, x, t, key, None, dirs[i])
+            assert abs(d3) <= dbound[i] * (1 + 1e-6) + 1e-9, (key, i)
+
+
 def test_perturbed_handles_soft_labels_and_large_steps():
     # rows of t that do not sum to one and steps that flip many units
     net = _net_with_biases((5, 4, 3), seed=7)
@@ -123,12 +190,12 @@ def test_kinks_are_where_a_relu_flips():
     assert abs(numeric[0, 1] - g[0, 1]) > 1e-3 * abs(g[0, 1])
     assert abs(numeric[2, 1] - g[2, 1]) <= 1e-8 * abs(g[2, 1])
     # a direction that moves unit 1 by more than 0.4 h flips it
-    _, _, kink = f.along("b0", np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), h)
+    _, kink, _ = f.along("b0", np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), [h, -h])
     assert kink.tolist() == [True, False]
     w0_dirs = np.zeros((2, 4, 3))
     w0_dirs[0, 0, 1] = 1.0  # moves v[0, 1] by 0.9 h: flips
     w0_dirs[1, 2, 1] = 1.0  # moves it by 0.2 h: does not
-    assert f.along("W0", w0_dirs, h)[2].tolist() == [True, False]
+    assert f.along("W0", w0_dirs, [h, -h])[1].tolist() == [True, False]
 
 
 def test_along_equals_moving_the_whole_tensor_in_place():
@@ -138,7 +205,9 @@ def test_along_equals_moving_the_whole_tensor_in_place():
     rng = np.random.default_rng(0)
     for key, p in net.params.items():
         dirs = rng.standard_normal((3, *p.shape))
-        plus, minus, _ = f.along(key, dirs, 1e-3)
+        values, _, third = f.along(key, dirs, [[1e-3, -1e-3]])
+        assert np.array_equal(third, f.third_derivative_bound(key, dirs))  # same computation
+        plus, minus = values[:, 0], values[:, 1]
         for i in range(3):
             original = p.copy()
             p += 1e-3 * dirs[i]

@@ -14,13 +14,16 @@ from pathlib import Path
 # imported here first.
 import verifier.gradcheck  # noqa: F401
 import verifier.homework.judge  # noqa: F401
+import verifier.policy  # noqa: F401
+import verifier.reference  # noqa: F401
 import verifier.suite.run  # noqa: F401
 import verifier.sweep  # noqa: F401
+import verifier.symbolic.steps  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).parent / "data" / "suite"
+DATA = ROOT / "tests" / "data" / "suite"
 
 
 def put(pytester, name: str, folder: str = "cases") -> Path:
@@ -51,12 +54,23 @@ def test_failure_is_reported_in_words_not_a_traceback(pytester):
     result.stdout.fnmatch_lines(
         [
             "*case 'wrong_claim' (*cases/failing.toml:4) failed",
-            "  at point 15: method central, h = *: exact 32, estimate 32*, relative error *",
-            "    claimed 2x + 1 gives 31, but f' = 32 (rel error 0.0312)",
+            "  at x = 15: method central, h = *: exact 32, estimate 32*, relative error *",
+            "    claim 2x + 1: claimed 31 but the derivative is 32 (relative difference 0.031 > 1e-12)*",
         ]
     )
     text = result.stdout.str()
     assert "Traceback" not in text and "def runtest" not in text and "raise CaseFailed" not in text
+
+
+def test_inconclusive_case_is_a_failing_item_that_says_so(pytester):
+    (pytester.path / "cases").mkdir()
+    (pytester.path / "cases" / "tiny.toml").write_text(
+        'schema = 1\n[[case]]\nid = "tiny_h"\nfunction = "x^2"\npoints = [1e8]\n'
+        'methods = ["central"]\nh = 1e-12\n'
+    )
+    result = pytester.runpytest("cases", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*case 'tiny_h' (*tiny.toml:3) was inconclusive (not a pass)"])
 
 
 def test_invalid_case_is_a_failing_item_naming_file_line_case_and_key(pytester):

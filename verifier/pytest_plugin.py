@@ -41,10 +41,11 @@ class CaseFailed(Exception):
         self.outcome = outcome
 
 
-def _num(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{float(value):.17g}" if isinstance(value, float) else str(value)
+_NOT_HELD = ("fail", "error", "xfail-missed", "inconclusive")
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def describe_failure(outcome: Any) -> str:
@@ -52,46 +53,38 @@ def describe_failure(outcome: Any) -> str:
 
     >>> from types import SimpleNamespace as NS
     >>> case = NS(id="sq", where="cases/a.toml:4", expect="pass", kind="derivative")
-    >>> row = dict(point="2", verdict="fail", method="central", h=1e-5, exact=4.0,
+    >>> row = dict(point="x = 2", verdict="fail", method="central", h=1e-5, exact=4.0,
     ...            estimate=4.5, rel_error=0.111, reason="claimed 2x+1 gives 5")
     >>> print(describe_failure(NS(case=case, verdict="fail", rows=(row,))))
     case 'sq' (cases/a.toml:4) failed
-      at point 2: method central, h = 1e-05: exact 4, estimate 4.5, relative error 0.111
+      at x = 2: method central, h = 1e-05: exact 4, estimate 4.5, relative error 0.111
         claimed 2x+1 gives 5
     """
+    from verifier.points import format_number
+
     case = outcome.case
     head = f"case '{case.id}' ({case.where})"
-    if outcome.verdict == "xfail-missed":
-        head += " was expected to fail, but the verifier accepted it"
-    elif outcome.verdict == "error":
-        head += " raised an error"
-    else:
-        head += " failed"
+    head += {
+        "xfail-missed": " was expected to fail, but the verifier accepted it",
+        "error": " raised an error",
+        "inconclusive": " was inconclusive (not a pass)",
+    }.get(outcome.verdict, " failed")
     lines = [head]
     for r in outcome.rows:
-        if r["verdict"] not in ("fail", "error", "xfail-missed"):
+        if r["verdict"] not in _NOT_HELD:
             continue
-        where = f"at point {r['point']}" if r.get("point") else "in the case"
-        figures = []
-        if r.get("method"):
-            figures.append(f"method {r['method']}")
-        h = r.get("h")
-        if h is not None and not (isinstance(h, float) and math.isnan(h)):
-            figures.append(f"h = {h:g}")
-        detail = ", ".join(figures)
-        values = ""
-        if r.get("exact") is not None and not (
-            isinstance(r["exact"], float) and math.isnan(r["exact"])
-        ):
-            values = f"exact {_num(r['exact'])}, estimate {_num(r.get('estimate'))}"
-            rel = r.get("rel_error")
-            if rel is not None and not (isinstance(rel, float) and math.isnan(rel)):
-                values += f", relative error {float(rel):.3g}"
-        line = f"  {where}"
-        if detail:
-            line += f": {detail}"
-        if values:
-            line += f": {values}"
+        line = f"  at {r['point']}" if r.get("point") else "  in the case"
+        figures = [f"method {r['method']}"] if r.get("method") else []
+        if _given(r.get("h")):
+            figures.append(f"h = {format_number(r['h'])}")
+        if figures:
+            line += ": " + ", ".join(figures)
+        if _given(r.get("exact")):
+            line += f": exact {format_number(r['exact'], 17)}"
+            estimate = r.get("estimate")
+            line += f", estimate {format_number(estimate, 17) if _given(estimate) else 'n/a'}"
+            if _given(r.get("rel_error")):
+                line += f", relative error {format_number(r['rel_error'], 3)}"
         lines.append(line)
         if r.get("reason"):
             lines.append(f"    {r['reason']}")

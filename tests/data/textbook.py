@@ -1,4 +1,4 @@
-"""The textbook derivative table: plain data shared by tests/test_rules.py and the benchmark.
+"""The textbook derivative table: plain data shared by tests/symbolic/ and the benchmark.
 
 Each row: (text in homework notation, the same expression in sympy syntax, what it shows,
 rules the derivation must use).  The sympy-syntax text is a trusted constant used only by

@@ -46,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Grade one answer and print the result; return the exit code."""
-    from verifier.homework.judge import check
+    from verifier.homework.judge import check_answer
 
     variables = None
     if args.vars:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise VerifierError(
             f"--var {variable} is not among --vars {args.vars}", hint="add it to --vars"
         )
-    grade = check(
+    grade = check_answer(
         args.function, args.answer, variable, variables=variables, time_limit=args.time_limit
     )
     if args.format == "json":

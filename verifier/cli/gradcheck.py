@@ -1,6 +1,9 @@
 """``verifier gradcheck``: check TwoLayerNet's backprop against central differences.
 
-Prints one row per tensor and the verdict; exit 0 pass, 1 fail.
+Prints one row per tensor and the verdict: PASS only when every tensor passed; FAIL
+naming the tensors; INCONCLUSIVE with the reason when the step cannot resolve the
+check (``x + h == x``, or the difference's own error bound above ``rtol``: try
+``--h 1e-17``).  Exit 0 pass, 1 fail or inconclusive (never a pass), 2 on bad input.
 
 >>> from verifier.cli import main
 >>> main(["gradcheck", "--input", "6", "--hidden", "4", "--output", "3", "--batch", "5",
@@ -84,11 +87,16 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(result.summary().splitlines()[0])
-        print(_table(result.to_frame()))
+        print(_table(result.to_frame().drop(columns=["reason", "passed"])))
+        for t in result.tensors:
+            if t.verdict != "pass":
+                print(f"{t.name}: {t.verdict}: {t.reason}")
         if args.elements:
             print(_table(result.to_frame(elements=True)))
         if result.kink_hint:
             print("note: " + result.kink_hint)
+        for note in result.notes:
+            print("note: " + note)
         if result.dtype_warning:
             print("warning: " + result.dtype_warning)
     if args.out is not None:
@@ -96,9 +104,8 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(Path(args.out) / "gradcheck.csv", frame.to_csv(index=False))
         if not args.quiet:
             print(f"wrote {Path(args.out) / 'gradcheck.csv'}")
-    verdict = "PASS" if result.passed else "FAIL (" + ", ".join(result.failed) + ")"
     print(
-        f"verdict: {verdict} ({result.n_checked} of {result.n_params} parameters checked, "
-        f"{result.n_kinks} kinks)"
+        f"{result.verdict_line()} ({result.n_checked} of {result.n_params} parameters "
+        f"checked, {result.n_kinks} kinks)"
     )
-    return 0 if result.passed else 1
+    return 0 if result.verdict == "pass" else 1

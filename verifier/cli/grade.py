@@ -85,7 +85,8 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the class, write the reports, print a summary; return the exit code."""
-    from verifier.homework.judge import grade_class, load_problems, write_grades
+    from verifier.homework.classroom import grade_class, load_problems
+    from verifier.report.grades import write_grades
 
     if args.time_limit <= 0:
         raise VerifierError(f"--time-limit must be > 0, got {args.time_limit}")

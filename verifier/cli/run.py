@@ -3,6 +3,17 @@
 Exit 0 when every case held, 1 when a case failed (or an expected failure was
 missed, or a case raised), 2 for usage errors and invalid case files (after
 running every other file).
+
+>>> import tempfile, pathlib
+>>> from verifier.cli import main
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "c.toml").write_text('schema = 1\\n[[case]]\\nid = "sq"\\nfunction = "x^2"\\n'
+...     'points = [1]\\nclaimed = "2x"\\nmethods = ["central"]\\n')
+>>> main(["run", str(d), "--format", "none", "--quiet"])  # doctest: +ELLIPSIS
+|   cases |   points |   passed |   failed |   inconclusive |   errors |   expected-fail caught |   time (s) |
+|---------|----------|----------|----------|----------------|----------|------------------------|------------|
+|       1 |        1 |        1 |        0 |              0 |        0 |                      0 |...|
+0
 """
 
 from __future__ import annotations
@@ -10,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -19,19 +29,6 @@ from verifier.errors import VerifierError
 
 DEFAULT_CASES = "cases"
 DEFAULT_OUT = os.path.join("reports", "latest")
-SUMMARY_KEYS = ("cases", "points", "passed", "failed", "errors", "expected-fail caught", "time (s)")
-ANALYSIS_COLUMNS = (
-    "variable",
-    "point",
-    "method",
-    "best_h",
-    "best_error",
-    "observed_order",
-    "expected_order",
-    "exact",
-    "theoretical_best_h",
-    "flag",
-)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -84,96 +81,6 @@ def _formats(text: str) -> list[str]:
     return items
 
 
-def _plot(errors: Any, analysis: Any) -> tuple[str, bytes]:
-    """One case's error-vs-h plot (module level, so a process pool can run it)."""
-    from verifier.report.page import error_plot
-
-    return error_plot(errors, analysis=analysis)
-
-
-def suite_sections(
-    result: Any, *, plots: bool = True, executor: Executor | None = None
-) -> list[Any]:
-    """One report :class:`~verifier.report.Section` per case of a suite run.
-
-    Each derivative or gradient case gets its error-vs-h plot (``plots=False`` skips
-    them); an ``executor`` draws the plots in parallel.
-    """
-    import pandas as pd
-
-    from verifier.report.page import Section
-
-    todo = [
-        o
-        for o in result.outcomes
-        if plots
-        and o.errors is not None
-        and len(o.errors)
-        and o.case.kind in ("derivative", "gradient")
-    ]
-    args = ([o.errors for o in todo], [o.analysis for o in todo])
-    drawn = list(executor.map(_plot, *args) if executor else map(_plot, *args))
-    images = {id(o): img for o, img in zip(todo, drawn, strict=True)}
-
-    sections = []
-    for o in result.outcomes:
-        case = o.case
-        shown = ("fail", "error", "xfail-missed", "xfail-caught")
-        reason = "; ".join(
-            f"{r['point']}: {r['reason']}" if r["point"] else r["reason"]
-            for r in o.rows
-            if r["verdict"] in shown and r["reason"]
-        )
-        verdicts = pd.DataFrame(list(o.rows))[
-            ["point", "verdict", "method", "rel_error", "h", "reason"]
-        ]
-        tables: list[tuple[str, Any]] = [("Verdict per point", verdicts)]
-        if o.analysis is not None and len(o.analysis):
-            cols = [c for c in ANALYSIS_COLUMNS if c in o.analysis.columns]
-            tables.append(("Best h and order per method", o.analysis[cols]))
-        elif o.errors is not None and len(o.errors) and case.kind == "network":
-            tables.append(("Gradient check per tensor", o.errors))
-        title = f"{case.id} ({os.path.basename(case.path)}, {case.kind}"
-        title += ", expect fail)" if case.expect == "fail" else ")"
-        sections.append(
-            Section(
-                anchor=case.key,
-                title=title,
-                nav=case.id,
-                verdict=o.verdict,
-                description=case.description or str(case.get("function") or ""),
-                reason=reason,
-                text=o.steps,
-                tables=tuple(tables),
-                images=(images[id(o)],) if id(o) in images else (),
-            )
-        )
-    return sections
-
-
-def write_suite_report(
-    result: Any,
-    out: str | os.PathLike[str],
-    formats: Sequence[str] | None = None,
-    *,
-    executor: Executor | None = None,
-) -> dict[str, Path]:
-    """Write a suite run's report files into ``out`` (all formats unless told otherwise)."""
-    from verifier.report.page import FORMATS, write_report
-
-    formats = list(FORMATS if formats is None else formats)
-    return write_report(
-        out,
-        summary=result.summary(),
-        results=result.results,
-        errors=result.errors,
-        sections=suite_sections(result, plots="html" in formats, executor=executor),
-        formats=formats,
-        title="verifier: verification suite",
-        notes=[str(p) for p in result.problems],
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the summary table, write the report; return the exit code."""
     formats = _formats(args.format)
@@ -187,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 hint="run from the project's root folder, or give case files: verifier run PATH...",
             )
         paths = [DEFAULT_CASES]
-    from tabulate import tabulate
-
+    from verifier.report.suite import failure_lines, summary_text, write_suite_report
     from verifier.suite.run import collect, run_suite
 
     jobs = args.jobs or os.cpu_count() or 1
@@ -229,17 +135,11 @@ def run(args: argparse.Namespace) -> int:
         if executor is not None:
             executor.shutdown()
 
-    summary = result.summary()
-    print(tabulate([{k: summary[k] for k in SUMMARY_KEYS}], headers="keys", tablefmt="github"))
-    bad = result.results[result.results["verdict"].isin(["fail", "error", "xfail-missed"])]
-    bad = bad[bad["error_type"] != "CaseError"]  # invalid files are listed on stderr below
-    if len(bad) and not args.quiet:
+    print(summary_text(result))
+    lines = [] if args.quiet else failure_lines(result)
+    if lines:
         print()
-        for _, r in bad.head(30).iterrows():
-            where = f"{r['file']}::{r['case']}" + (f" at {r['point']}" if r["point"] else "")
-            print(f"{r['verdict'].upper()} {where}: {r['reason']}")
-        if len(bad) > 30:
-            print(f"... and {len(bad) - 30} more in {Path(args.out) / 'results.csv'}")
+        print("\n".join(lines))
     if "index.html" in written:
         print(f"\nreport: {written['index.html']}")
     elif written:

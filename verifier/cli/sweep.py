@@ -2,9 +2,11 @@
 
 Prints a compact summary (best h, best error, observed vs expected order per
 method) and writes ``DIR/errors.csv``, ``DIR/summary.md`` and
-``DIR/error_vs_h.png`` (plus ``--format html,json,tex``).  Exit 0 when every
-order matches theory (or the stencil is exact) and a ``--claimed`` derivative
-agrees; 1 when something is flagged; 2 on bad input.
+``DIR/error_vs_h.png`` (plus ``--format html,json,tex``) through the report adapter
+(:mod:`verifier.report.sweep`).  Exit 0 when the sweep's verdict is pass (every curve
+converges to the reference; advisory notes such as a breakdown at large h do not fail)
+and a ``--claimed`` derivative equals the reference exactly; 1 when something fails or
+nothing could be verified; 2 on bad input.
 
 >>> import tempfile
 >>> from verifier.cli import main
@@ -17,11 +19,12 @@ agrees; 1 when something is flagged; 2 on bad input.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-FORMATS = ("csv", "md", "html", "json", "tex")
-METHODS = ("forward", "backward", "central", "five_point", "complex_step")
+from verifier.numeric.stencils import STENCILS, h_grid
+from verifier.report.sweep import FORMATS
+
+METHODS = tuple(STENCILS)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -74,13 +77,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--claimed",
         default=None,
         metavar="EXPR",
-        help="a claimed derivative to check against the numeric estimates",
+        help="a claimed derivative, judged exactly against the rule engine's (as `check` does)",
     )
     parser.add_argument(
         "--rtol",
         type=float,
         default=1e-6,
-        help="relative tolerance for --claimed (default 1e-6)",
+        help="tolerance of the numeric evidence shown beside --claimed (default 1e-6)",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing; use the exit code")
     parser.set_defaults(handler=run)
@@ -162,34 +165,21 @@ def _list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the sweep, print the summary, write the files; 0 passed, 1 flagged."""
-    from verifier.sweep import h_grid, sweep
+    from verifier.report.sweep import write_sweep_report
+    from verifier.sweep import sweep
 
     points = _points(args.at)
     methods = _list(args.methods, METHODS, "method")
-    formats = set(_list(args.format, FORMATS, "format")) | {"csv", "md"}
+    formats = _list(args.format, FORMATS, "format")
     var = None
     if args.var:
         names = [v.strip() for v in args.var.split(",") if v.strip()]
         var = names[0] if len(names) == 1 else names
     grid = h_grid(args.h_max, args.h_min, args.per_decade)
     table = sweep(args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol)
-    out = Path(args.out)
-    written = [out / "errors.csv", out / "summary.md"]
-    table.to_csv(out / "errors.csv")
-    table.to_markdown(out / "summary.md")
-    if "html" in formats:
-        table.to_html(out / "errors.html", plot=args.plot)
-        written.append(out / "errors.html")
-    if "json" in formats:
-        table.to_json(out / "errors.json")
-        written.append(out / "errors.json")
-    if "tex" in formats:
-        table.to_latex(out / "summary.tex")
-        written.append(out / "summary.tex")
-    if args.plot and len(table.frame):
-        table.plot(out / "error_vs_h.png", format="png")
-        written.append(out / "error_vs_h.png")
     if not args.quiet:
         print(table.summary())
+    written = write_sweep_report(table, args.out, formats, plot=args.plot)
+    if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
     return 0 if table.passed else 1

@@ -1,1 +1,2 @@
-"""Homework: what was typed -> expression, the judgement of one answer, a whole class."""
+"""Homework: what was typed -> expression (answer), the judgement of one answer (judge), a whole
+class (classroom)."""

@@ -21,8 +21,8 @@ one row of :data:`STENCILS`.
 >>> s.order, s.offsets, s.weights
 (2, (-1.0, 1.0), (-0.5, 0.5))
 >>> f = lambda x: x**2 + 2*x + 1
->>> s.apply([f(15.0 + o * 0.125) for o in s.offsets], 0.125)  # h exact in binary
-32.0
+>>> abs(s.apply([f(15.0 + o * 0.125) for o in s.offsets], 0.125) - 32.0) < 1e-12  # f's rounding
+True
 """
 
 from __future__ import annotations
@@ -32,8 +32,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import sympy
 
-__all__ = ["EPS", "STENCILS", "Stencil", "get_stencil"]
+__all__ = [
+    "EPS",
+    "NON_SMOOTH",
+    "STENCILS",
+    "Stencil",
+    "complex_step_safe",
+    "get_stencil",
+    "h_grid",
+    "non_smooth_heads",
+]
 
 #: float64 machine epsilon: the relative error of one correctly rounded operation is <= EPS / 2;
 #: a library function evaluation is typically within one or two ulps, so EPS (not EPS / 2) is used.
@@ -173,11 +183,15 @@ class Stencil:
     def apply(self, values: Sequence[float] | np.ndarray, h: float | np.ndarray) -> np.ndarray:
         """Combine ``f`` values at the offsets (last axis) into the estimate.
 
+        Only :func:`verifier.numeric.estimate.finite_difference` calls this: it evaluates f
+        at the offsets and makes steps representable first.  Object arrays (mpmath numbers)
+        are combined at their own precision.
+
         >>> STENCILS["forward"].apply([1.0, 1.5], 0.5)
         1.0
         """
         v = np.asarray(values)
-        w = np.asarray(self.weights, dtype=np.float64)
+        w = np.asarray(self.weights, dtype=object if v.dtype == object else np.float64)
         if self.complex:
             # Im(sum w f) / h: only the imaginary parts, so nothing cancels
             out = np.tensordot(v.imag, w, axes=([-1], [0])) / np.power(h, self.derivative)
@@ -187,8 +201,35 @@ class Stencil:
 
 
 def _scalar(value):
-    """Plain float for 0-d results (readable reprs), arrays unchanged."""
-    return value if np.ndim(value) else float(value)
+    """Plain float for 0-d float results (readable reprs); arrays and mpmath numbers unchanged."""
+    if np.ndim(value):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return value.item()
+    return value if type(value).__module__.startswith("mpmath") else float(value)
+
+
+def h_grid(h_max: float = 1e-1, h_min: float = 1e-15, per_decade: float = 2) -> np.ndarray:
+    """THE step grid: ``h_max`` down to ``h_min``, ``per_decade`` log-spaced steps per decade.
+
+    >>> g = h_grid()
+    >>> len(g), float(g[0]), float(g[-1])
+    (29, 0.1, 1e-15)
+    """
+    from verifier.errors import VerifierError
+
+    if not (0 < h_min <= h_max) or not math.isfinite(h_max):
+        raise VerifierError(
+            f"need 0 < h-min <= h-max, got h-min={h_min:g}, h-max={h_max:g}",
+            hint="e.g. --h-min 1e-15 --h-max 1e-1",
+        )
+    if not (0 < per_decade <= 100):
+        raise VerifierError(f"per-decade must be in (0, 100], got {per_decade:g}")
+    hi, lo = math.log10(h_max), math.log10(h_min)
+    n = int(round((hi - lo) * per_decade)) + 1
+    if n > 2000:
+        raise VerifierError(f"{n} steps is too many", hint="lower --per-decade")
+    return np.logspace(hi, lo, max(n, 1)) if n > 1 else np.array([h_max])
 
 
 def get_stencil(name: str | Stencil) -> Stencil:
@@ -280,3 +321,51 @@ STENCILS: dict[str, Stencil] = {
         ),
     )
 }
+
+
+# ----------------------------------------------------------------------------- where a row applies
+
+#: Heads that can make a real function non-differentiable (a kink or a jump) at some point.
+NON_SMOOTH: tuple[type, ...] = (
+    *(sympy.Abs, sympy.sign, sympy.floor, sympy.ceiling, sympy.frac, sympy.Mod),
+    *(sympy.Max, sympy.Min, sympy.arg, sympy.Heaviside, sympy.DiracDelta, sympy.Piecewise),
+)
+#: Heads that are not complex-analytic: through them ``Im f(x + ih) / h`` is not ``f'(x)``.
+_NOT_ANALYTIC: tuple[type, ...] = (*NON_SMOOTH, sympy.conjugate, sympy.re, sympy.im)
+
+
+def complex_step_safe(expr: sympy.Expr) -> tuple[bool, str]:
+    """Whether the complex step ``Im f(x + ih) / h`` is valid for ``expr``, and why (not).
+
+    It needs every operation to be complex-analytic; ``|x|``, ``sign``, ``floor``,
+    ``Max``, conjugation and friends are not, and would give a wrong answer silently.
+
+    >>> from verifier.expr import symbol
+    >>> x = symbol("x")
+    >>> complex_step_safe(sympy.exp(sympy.sin(x)))[0]
+    True
+    >>> ok, reason = complex_step_safe(sympy.Abs(x) + x)
+    >>> ok, reason[:34]
+    (False, 'contains Abs (|u| is not complex-a')
+    """
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.logic.boolalg.Boolean) and not isinstance(node, sympy.Symbol):
+            return False, f"contains a condition {node}: not complex-analytic"
+        if isinstance(node, _NOT_ANALYTIC):
+            name = type(node).__name__ + (
+                " (|u| is not complex-analytic)" if node.func is sympy.Abs else ""
+            )
+            return False, f"contains {name} in {node}: Im f(x + ih)/h would not be f'(x)"
+    return True, "every operation is complex-analytic"
+
+
+def non_smooth_heads(expr: sympy.Basic) -> list[str]:
+    """Names of the heads in ``expr`` that can make it non-differentiable somewhere.
+
+    >>> from verifier.expr import symbol
+    >>> non_smooth_heads(sympy.Abs(symbol("x")) + 1)
+    ['Abs']
+    """
+    return sorted(
+        {type(n).__name__ for n in sympy.preorder_traversal(expr) if isinstance(n, NON_SMOOTH)}
+    )

@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from verifier.files import write_atomic
+from verifier.points import format_number
 
 __all__ = [
     "FORMATS",
     "Section",
-    "error_plot",
     "write_report",
     "render_html",
     "render_markdown",
@@ -45,7 +45,9 @@ __all__ = [
 ]
 
 FORMATS = ("html", "csv", "md", "junit")
-_FAILING = ("fail", "error", "xfail-missed")
+#: verdicts that did not hold (JUnit failures, the Markdown's "Did not hold"); "inconclusive"
+#: is not a pass
+_FAILING = ("fail", "error", "xfail-missed", "inconclusive")
 # The results columns shown on the page (the CSV has them all).
 RESULTS_SHOWN = ("file", "case", "point", "verdict", "method", "rel_error", "h", "reason")
 
@@ -68,6 +70,8 @@ section.fail, section.error, section.xfail-missed { border-color: #c92a2a; }
            background: #868e96; white-space: nowrap; }
 .verdict.pass, .verdict.xfail-caught { background: #2b8a3e; }
 .verdict.fail, .verdict.error, .verdict.xfail-missed { background: #c92a2a; }
+section.inconclusive { border-color: #e67700; }
+.verdict.inconclusive { background: #e67700; }
 .reason { color: #555; }
 nav ul { columns: 3; font-size: 0.9em; }
 """
@@ -105,7 +109,9 @@ def _table(frame: Any, max_rows: int = 2000) -> str:
     if frame is None or len(frame.columns) == 0:
         return "<p><em>(empty)</em></p>"
     shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-    out = shown.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:.6g}")
+    out = shown.to_html(
+        index=False, escape=True, na_rep="", float_format=lambda v: format_number(v, 6)
+    )
     if len(frame) > max_rows:
         out += f"<p><em>{len(frame) - max_rows} more rows in the CSV file.</em></p>"
     return out
@@ -265,43 +271,6 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
     )
-
-
-def error_plot(
-    frame: Any, *, analysis: Any = None, max_lines: int = 10, dpi: int = 80
-) -> tuple[str, bytes]:
-    """A case's log-log error-vs-h plot: (caption, PNG bytes).
-
-    The picture ``verifier sweep`` draws (:func:`verifier.report.plots.error_figure`: a line
-    per method with its own marker and line style, dashed reference slopes h^p, the
-    error model's best h marked, an error of 0 on the axis floor), for the first point
-    of ``frame`` only (one panel per variable there): a report holds about a hundred of
-    these, and errors.csv has every point.  ``frame`` is a tidy error table (columns
-    ``h``, ``method``, ``abs_error`` or ``rel_error``, optionally ``point``,
-    ``variable``, ``function``); ``analysis`` the per-method table (``expected_order``,
-    ``best_h``, ``theoretical_best_h``, ...), if there is one.  At most ``max_lines``
-    methods per panel.
-
-    >>> import pandas as pd
-    >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "rel_error": [1e-2, 1e-4, 1e-6],
-    ...                   "method": "central", "point": 1.0})
-    >>> caption, png = error_plot(f)
-    >>> caption, png[:4]
-    ('error vs h at x = 1', b'\\x89PNG')
-    """
-    from verifier.report.plots import error_figure, figure_bytes, panel_keys, point_text
-
-    keys = panel_keys(frame)
-    points = list(dict.fromkeys(p for p, _ in keys))
-    shown = [k for k in keys if k[0] == points[0]] if points else None
-    caption = "error vs h"
-    if points and points[0] is not None:
-        variable = shown[0][1] if shown else None
-        caption += f" at {point_text(points[0], variable)}"
-        if len(points) > 1:
-            caption += f" (first of {len(points)} points; errors.csv has all)"
-    fig = error_figure(frame, analysis, panels=shown, dpi=dpi, max_lines=max_lines)
-    return caption, figure_bytes(fig, "png")
 
 
 def write_report(

@@ -1,7 +1,7 @@
 """The one error-vs-h figure: a log-log panel per (point, variable), a line per method.
 
-Both ``verifier sweep`` (:meth:`verifier.sweep.ErrorTable.plot`) and the suite's HTML
-report (:func:`verifier.report.error_plot`) draw with :func:`error_figure`, so the two
+Both ``verifier sweep`` (:func:`verifier.report.sweep.sweep_figure`) and the suite's HTML
+report (:func:`verifier.report.suite.error_plot`) draw with :func:`error_figure`, so the two
 show the same picture.  It works on plain DataFrames:
 
 * ``frame``: the tidy error table, one row per estimate, with ``h``, ``method``,

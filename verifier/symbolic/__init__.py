@@ -1,1 +1,1 @@
-"""Expression -> exact derivative with its steps: the rule table, the mistake table, printers."""
+"""Expression -> exact derivative with its steps: the engine, the rule table, mistakes, printers."""

@@ -1,4 +1,4 @@
-"""Printing a :class:`~verifier.symbolic.rules.Derivation`: plain text, Markdown, LaTeX, JSON-able dict.
+"""Printing a :class:`~verifier.symbolic.rules.Derivation`: text, Markdown, LaTeX, a JSON-able dict.
 
 No mathematics happens here: every number shown was computed by the rules and is
 carried by the steps.  :func:`format_expr` prints an expression the way homework
@@ -285,10 +285,8 @@ def _tex(e: sympy.Basic) -> str:
 def _render_latex(d: Derivation) -> str:
     def item(step: Step, depth: int) -> list[str]:
         pad = "  " * (depth + 1)
-        text = (
-            f"{pad}\\item {_label(step.rule)}: "
-            f"$\\frac{{d}}{{d{_tex(step.var)}}}\\left({_tex(step.expr)}\\right) = {_tex(step.result)}$"
-        )
+        dd = f"\\frac{{d}}{{d{_tex(step.var)}}}\\left({_tex(step.expr)}\\right)"
+        text = f"{pad}\\item {_label(step.rule)}: ${dd} = {_tex(step.result)}$"
         if step.rule == "chain" and len(step.substeps) == 2:
             text += f" with ${_tex(step.substeps[0].var)} = {_tex(step.substeps[1].expr)}$"
         if step.note:

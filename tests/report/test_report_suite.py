@@ -1,0 +1,89 @@
+"""The suite's report adapter: a section per case, the figure, the lines ``verifier run`` prints."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pandas as pd
+
+from verifier.report.suite import (
+    SUMMARY_KEYS,
+    error_plot,
+    failure_lines,
+    suite_sections,
+    summary_text,
+    write_suite_report,
+)
+from verifier.suite.run import run_suite
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    return struct.unpack(">II", png[16:24])
+
+
+def _suite(tmp_path: Path):
+    f = tmp_path / "c.toml"
+    f.write_text(
+        "schema = 1\n"
+        '[[case]]\nid = "square"\nfunction = "x^2"\npoints = [0.5, 2]\nclaimed = "2x"\n'
+        'methods = ["central", "forward"]\n'
+        '[[case]]\nid = "wrong"\nfunction = "x^3"\npoints = [2]\nclaimed = "3x"\n'
+        'methods = ["central"]\n'
+        '[[case]]\nid = "hw"\nkind = "homework"\nfunction = "x^2"\nanswer = "2x"\n'
+        'verdict = "correct"\n'
+    )
+    return run_suite([f])
+
+
+def test_sections_tables_and_figures(tmp_path):
+    result = _suite(tmp_path)
+    sections = suite_sections(result)
+    assert [s.nav for s in sections] == ["square", "wrong", "hw"]
+    assert [s.verdict for s in sections] == ["pass", "fail", "pass"]
+    square, wrong, hw = sections
+    assert square.title == "square (c.toml, derivative)" and "power" in square.text.lower()
+    captions = [caption for caption, _ in square.tables]
+    assert captions == ["Verdict per point", "Best h, order and verdict per method"]
+    assert {"verdict", "rule"} <= set(square.tables[1][1].columns)
+    ((caption, png),) = square.images
+    assert caption == "error vs h at x = 0.5 (first of 2 points; errors.csv has all)"
+    assert png[:4] == b"\x89PNG" and _png_size(png) == (440, 320)
+    assert wrong.reason.startswith("x = 2: claim 3x: claimed 6 but the derivative is 12")
+    assert hw.images == () and [c for c, _ in hw.tables] == ["Verdict per point"]
+    assert all(s.images == () for s in suite_sections(result, plots=False))
+
+
+def test_error_plot_shows_the_first_point(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "h": [1e-1, 1e-2, 1e-3] * 2,
+            "rel_error": [1e-2, 1e-4, 1e-6] * 2,
+            "method": "central",
+            "point": [1.3] * 3 + [2.0] * 3,
+        }
+    )
+    caption, png = error_plot(frame)
+    assert caption == "error vs h at x = 1.3 (first of 2 points; errors.csv has all)"
+    assert png[:4] == b"\x89PNG"
+
+
+def test_summary_and_failure_lines(tmp_path):
+    result = _suite(tmp_path)
+    table = summary_text(result).splitlines()
+    assert all(k in table[0] for k in SUMMARY_KEYS) and len(table) == 3
+    (line,) = failure_lines(result)
+    assert line.startswith("FAIL c.toml::wrong at x = 2: claim 3x: claimed 6 but the derivative")
+    assert failure_lines(result, limit=0) == ["... and 1 more in results.csv"]
+
+
+def test_write_suite_report_writes_every_format(tmp_path):
+    result = _suite(tmp_path)
+    written = write_suite_report(result, tmp_path / "out")
+    assert sorted(written) == ["errors.csv", "index.html", "junit.xml", "results.csv", "summary.md"]
+    page = written["index.html"].read_text()
+    assert page.count('<section class="case') == 3 and page.count("data:image/png;base64,") == 2
+    results = pd.read_csv(written["results.csv"])
+    assert results["verdict"].tolist() == ["pass", "pass", "fail", "pass"]

@@ -1,0 +1,478 @@
+"""A class: problems (TOML), submissions (CSV), grading on any executor, summaries.
+
+:func:`load_problems` reads ``[[problem]]`` tables, :func:`read_submissions` reads a CSV of
+submissions without ever failing on a row, :func:`grade_class` grades every row (identical
+(problem, answer) pairs once) on any ``concurrent.futures.Executor`` and :func:`summarize_grades` makes
+the per-problem and per-student tables.  Nothing here writes files: the reports are written by
+:func:`verifier.report.grades.write_grades`.
+
+>>> import pandas as pd
+>>> subs = pd.DataFrame({"student": ["a", "b"], "problem": ["p", "p"], "answer": ["2x", "x"]})
+>>> grade_class(subs, [Problem("p", "x^2")])["verdict"].tolist()
+['correct', 'incorrect']
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import re
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from verifier.errors import CaseError, VerifierError
+from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
+from verifier.homework.judge import check_answer
+from verifier.limits import TimeUp
+
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "Problem",
+    "grade_batch",
+    "grade_class",
+    "load_problems",
+    "read_submissions",
+    "summarize_grades",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One homework problem: differentiate ``function`` with respect to ``variable``.
+
+    >>> Problem("p1", "x^2 y", variable="y", variables=("x", "y"), points=2.0).variables
+    ('x', 'y')
+    """
+
+    id: str
+    function: str
+    variable: str = "x"
+    variables: tuple[str, ...] | None = None
+    points: float = 1.0
+
+    def all_variables(self) -> tuple[str, ...]:
+        """The problem's variables (``(variable,)`` when none are listed).
+
+        >>> Problem("p1", "x^2").all_variables()
+        ('x',)
+        """
+        return tuple(self.variables) if self.variables else (self.variable,)
+
+
+def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
+    """Read ``[[problem]]`` tables (id, function, variable or variables, points) from TOML.
+
+    Every function is parsed here, so a broken problem is reported before any grading, as a
+    CaseError naming the file, the problem id and the key.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
+    >>> _ = p.write_text('[[problem]]\\nid = "p1"\\nfunction = "x^3"\\npoints = 2\\n')
+    >>> load_problems(p)["p1"].points
+    2.0
+    """
+    from verifier.expr import parse
+
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CaseError("file not found", path=str(p), hint="check the --problems path") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CaseError(f"not valid TOML: {exc}", path=str(p)) from None
+    tables = data.get("problem")
+    if not isinstance(tables, list) or not tables:
+        raise CaseError(
+            "no [[problem]] tables", path=str(p), key="problem",
+            hint='write [[problem]] id = "p1" function = "x^2" variable = "x" points = 1',
+        )  # fmt: skip
+    problems: dict[str, Problem] = {}
+    allowed = {"id", "function", "variable", "variables", "points"}
+    for i, t in enumerate(tables, start=1):
+        pid = t.get("id")
+        if isinstance(pid, int) and not isinstance(pid, bool):
+            pid = str(pid)  # id = 3 and a CSV saying 3 mean the same problem
+        if not isinstance(pid, str) or not pid.strip():
+            raise CaseError(f"problem #{i} has no string 'id'", path=str(p), key="id")
+        extra = sorted(set(t) - allowed)
+        if extra:
+            raise CaseError(
+                f"unknown key {extra[0]!r}", path=str(p), case_id=pid, key=extra[0],
+                hint=f"allowed keys: {', '.join(sorted(allowed))}",
+            )  # fmt: skip
+        if pid in problems:
+            raise CaseError("duplicate problem id", path=str(p), case_id=pid, key="id")
+        fn = t.get("function")
+        if not isinstance(fn, str) or not fn.strip():
+            raise CaseError("missing or empty 'function'", path=str(p), case_id=pid, key="function")
+        variable = t.get("variable")
+        variables = t.get("variables")
+        if variables is not None:
+            if not (
+                isinstance(variables, list)
+                and variables
+                and all(isinstance(v, str) for v in variables)
+            ):
+                raise CaseError(
+                    "'variables' must be a list of names", path=str(p), case_id=pid, key="variables"
+                )
+            variables = tuple(variables)
+            if variable is None:
+                variable = variables[0]
+        variable = "x" if variable is None else variable
+        if not isinstance(variable, str):
+            raise CaseError("'variable' must be a name", path=str(p), case_id=pid, key="variable")
+        if variables is not None and variable not in variables:
+            raise CaseError(
+                f"variable {variable!r} is not in variables",
+                path=str(p),
+                case_id=pid,
+                key="variable",
+            )
+        pts = t.get("points", 1)
+        if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
+            raise CaseError(
+                "'points' must be a number >= 0", path=str(p), case_id=pid, key="points"
+            )
+        prob = Problem(pid, fn, variable, variables, float(pts))
+        try:
+            parse(fn, prob.all_variables())
+        except VerifierError as exc:
+            raise CaseError(
+                f"the function does not parse: {one_line(exc)}",
+                path=str(p),
+                case_id=pid,
+                key="function",
+            ) from None
+        problems[pid] = prob
+    return problems
+
+
+# bytes that were not UTF-8, kept by the 'surrogateescape' decoding as lone surrogates
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+DEFAULT_COLUMNS = {"student": "student", "problem": "problem", "answer": "answer"}
+
+
+def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str] | None = None):
+    """Read a submissions CSV into a DataFrame, one row per data line, never failing on a row.
+
+    Columns: the CSV's own columns (as text) plus ``_line`` (1-based line in the file) and
+    ``_error`` (why the row cannot be graded: wrong field count, missing field, bytes that are not
+    UTF-8, a field over 20,000 characters; '' when fine).  ``columns`` maps the roles
+    student/problem/answer to the CSV's header names.  A missing file or header is an error.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text("student,problem,answer\\nann,p1,2x\\nbob,p1\\n")
+    >>> read_submissions(p)[["student", "_error"]].values.tolist()
+    [['ann', ''], ['bob', 'row has 2 fields, expected 3']]
+    """
+    import pandas as pd
+
+    cols = {**DEFAULT_COLUMNS, **(columns or {})}
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise VerifierError(f"{p}: file not found", hint="check the submissions path") from None
+    text = raw.decode("utf-8-sig", errors="surrogateescape")  # bad bytes become marked, per row
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, 50 * 1024 * 1024))
+    try:
+        first = text.split("\n", 1)[0]
+        # Spreadsheets in some locales export ';' or tab separated "CSV": follow the header.
+        delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            raise VerifierError(
+                f"{p}: no header line", hint="the first line names the columns"
+            ) from None
+        header = [h.strip() for h in header]
+        missing = [f"{role} ('{name}')" for role, name in cols.items() if name not in header]
+        if missing:
+            raise VerifierError(
+                f"{p}: missing column {', '.join(missing)}; the header is {', '.join(header)}",
+                hint="map the columns with --student-col, --problem-col, --answer-col",
+            )
+        rows: list[dict[str, Any]] = []
+        while True:
+            line = reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                rows.append({"_line": line, "_error": f"unreadable CSV row: {exc}"})
+                continue
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank line
+            row: dict[str, Any] = {"_line": line, "_error": ""}
+            for h, v in zip(header, fields, strict=False):
+                row[h] = v
+            if len(fields) != len(header):
+                row["_error"] = f"row has {len(fields)} fields, expected {len(header)}"
+            for h in header:
+                v = row.get(h, "")
+                if _UNDECODED.search(v):
+                    row["_error"] = row["_error"] or f"column '{h}' has bytes that are not UTF-8"
+                    row[h] = v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                if len(row.get(h, "")) > MAX_ANSWER_LENGTH:
+                    row["_error"] = row["_error"] or (
+                        f"column '{h}' is {len(v)} characters long (limit {MAX_ANSWER_LENGTH})"
+                    )
+                    row[h] = row[h][:200] + "..."
+            for role in ("student", "problem", "answer"):
+                if not row["_error"] and not str(row.get(cols[role], "")).strip():
+                    row["_error"] = f"missing {role} ('{cols[role]}')"
+            rows.append(row)
+    finally:
+        csv.field_size_limit(old_limit)
+    frame = pd.DataFrame(rows, columns=["_line", *header, "_error"]).fillna("")
+    return frame
+
+
+def _error(reason: str) -> dict[str, Any]:
+    return {"verdict": "error", "reason": reason, "mistake": "", "read_as": ""}
+
+
+def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, Any]:
+    start = time.perf_counter()
+    try:
+        g = check_answer(
+            problem.function,
+            answer,
+            problem.variable,
+            variables=problem.variables,
+            time_limit=time_limit,
+        )
+        out = {
+            "verdict": g.verdict,
+            "reason": g.reason,
+            "mistake": g.mistake or "",
+            "read_as": g.read_as or "",
+        }
+    except TimeUp:
+        out = _error(f"timed out after {time_limit:g} s")
+    except VerifierError as exc:
+        out = _error(one_line(exc))
+    except RecursionError:
+        out = _error("the answer is nested too deeply")
+    except (MemoryError, Exception) as exc:  # one answer's crash must not stop the class
+        out = _error(f"internal error: {type(exc).__name__}: {str(exc)[:200]}")
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+def grade_batch(
+    problem: Problem, answers: Sequence[str], time_limit: float = 2.0
+) -> list[dict[str, Any]]:
+    """Grade answers to one problem (the unit of work sent to an executor); never raises.
+
+    Each result: verdict (correct|incorrect|invalid|error), reason, mistake, read_as, seconds.
+
+    >>> [r["verdict"] for r in grade_batch(Problem("p", "x^2"), ["2x", "x", "2x+"])]
+    ['correct', 'incorrect', 'invalid']
+    """
+    return [_grade_one(problem, a, time_limit) for a in answers]
+
+
+class _InlineExecutor(Executor):
+    """Runs each task at submit time in this thread (the default: no pool start-up)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any):
+        from concurrent.futures import Future
+
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+def grade_class(
+    submissions: Any,
+    problems: str | os.PathLike[str] | Mapping[str, Problem] | Iterable[Problem],
+    *,
+    executor: Executor | None = None,
+    time_limit: float = 2.0,
+    columns: Mapping[str, str] | None = None,
+    batch_size: int = 200,
+    progress: bool = False,
+):
+    """Grade a class: one output row per submission row, in input order.
+
+    ``submissions``: a CSV path or a DataFrame (as :func:`read_submissions` returns);
+    ``problems``: a TOML path (see :func:`load_problems`) or Problems.  Identical
+    (problem, answer) pairs are graded once; work is sent to ``executor`` (any
+    ``concurrent.futures.Executor``: a process pool, ``distributed.Client.get_executor()``)
+    in batches of at most ``batch_size`` answers to one problem.  The per-answer time limit is
+    enforced inside the worker.  Added columns: verdict (correct|incorrect|invalid|error),
+    score, reason, mistake, read_as, seconds.  The reports are written by
+    :func:`verifier.report.grades.write_grades`.
+
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"student": ["a", "b", "c"], "problem": ["p", "p", "q"],
+    ...                      "answer": ["2x", "x^2", "1"]})
+    >>> graded = grade_class(subs, [Problem("p", "x^2", points=2)])
+    >>> graded[["verdict", "score", "mistake"]].values.tolist()
+    [['correct', 2.0, ''], ['incorrect', 0.0, 'original_function'], ['error', 0.0, '']]
+    """
+    import pandas as pd
+
+    cols = {**DEFAULT_COLUMNS, **(columns or {})}
+    if isinstance(problems, str | os.PathLike):
+        probs = load_problems(problems)
+    elif isinstance(problems, Mapping):
+        probs = dict(problems)
+    else:
+        probs = {p.id: p for p in problems}
+    if isinstance(submissions, pd.DataFrame):
+        frame = submissions.copy()
+        missing = [name for name in cols.values() if name not in frame.columns]
+        if missing:
+            raise VerifierError(f"submissions have no column {', '.join(missing)}")
+        if "_error" not in frame.columns:
+            frame["_error"] = ""
+    else:
+        frame = read_submissions(submissions, columns=cols)
+    n = len(frame)
+    verdict = [""] * n
+    reason = [""] * n
+    mistake = [""] * n
+    read_as = [""] * n
+    seconds = [0.0] * n
+    pending: dict[tuple[str, str], list[int]] = {}
+    for i, (err, pid, ans) in enumerate(
+        zip(
+            frame["_error"].astype(str),
+            frame[cols["problem"]].astype(str),
+            frame[cols["answer"]].astype(str),
+            strict=True,
+        )
+    ):
+        if err:
+            verdict[i], reason[i] = "error", err
+        elif pid.strip() not in probs:
+            verdict[i], reason[i] = "error", f"unknown problem id {pid.strip()!r}"
+        else:
+            pending.setdefault((pid.strip(), ans), []).append(i)
+    by_problem: dict[str, list[str]] = {}
+    for pid, ans in pending:
+        by_problem.setdefault(pid, []).append(ans)
+    tasks = []
+    for pid, answers in by_problem.items():
+        for k in range(0, len(answers), batch_size):
+            tasks.append((pid, answers[k : k + batch_size]))
+    ex = executor or _InlineExecutor()
+    futures = [
+        (pid, chunk, ex.submit(grade_batch, probs[pid], chunk, time_limit)) for pid, chunk in tasks
+    ]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(pending), unit="answer", desc="grading", leave=False)
+    for pid, chunk, fut in futures:
+        try:
+            results = fut.result()
+        except BaseException as exc:  # a dead worker: its answers become error rows, the rest go on
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            failed = _error(f"worker failed: {type(exc).__name__}: {str(exc)[:200]}")
+            results = [{**failed, "seconds": 0.0} for _ in chunk]
+        for ans, res in zip(chunk, results, strict=True):
+            for i in pending[(pid, ans)]:
+                verdict[i], reason[i] = res["verdict"], res["reason"]
+                mistake[i], read_as[i] = res["mistake"], res["read_as"]
+                seconds[i] = res["seconds"]
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    frame = frame.drop(columns=["_error"])
+    if "_line" in frame.columns:  # the input line, unless the CSV has its own 'line' column
+        frame = (
+            frame.rename(columns={"_line": "line"})
+            if "line" not in frame
+            else frame.drop(columns=["_line"])
+        )
+    frame["verdict"] = verdict
+    points = [
+        probs[p.strip()].points if (v == "correct" and p.strip() in probs) else 0.0
+        for v, p in zip(verdict, frame[cols["problem"]].astype(str), strict=True)
+    ]
+    frame["score"] = points
+    frame["reason"] = reason
+    frame["mistake"] = mistake
+    frame["read_as"] = read_as
+    frame["seconds"] = seconds
+    frame.attrs["columns"] = cols
+    frame.attrs["problems"] = {pid: dataclasses.asdict(p) for pid, p in probs.items()}
+    frame.attrs["unique_answers"] = len(pending)
+    return frame
+
+
+def summarize_grades(graded: Any) -> tuple[Any, Any]:
+    """Per-problem and per-student summaries of a graded frame.
+
+    Per problem: submissions, correct, % correct, incorrect, invalid, error, most common mistakes.
+    Per student: score (the best attempt at each problem counts), max score (all problems),
+    answered, correct.
+
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({"student": ["a", "b"], "problem": ["p", "p"], "answer": ["2x", "x^2"]})
+    >>> per_problem, per_student = summarize_grades(grade_class(subs, [Problem("p", "x^2")]))
+    >>> per_problem[["problem", "submissions", "% correct"]].values.tolist()
+    [['p', 2, 50.0]]
+    """
+    import pandas as pd
+
+    cols = graded.attrs.get("columns", DEFAULT_COLUMNS)
+    probs = graded.attrs.get("problems", {})
+    pcol, scol = cols["problem"], cols["student"]
+    rows = []
+    for pid, group in graded.groupby(graded[pcol].astype(str).str.strip(), sort=True):
+        counts = Counter(group["verdict"])
+        mistakes = Counter(m for m in group["mistake"] if m)
+        rows.append(
+            {
+                "problem": pid,
+                "submissions": len(group),
+                "correct": counts["correct"],
+                "% correct": round(100.0 * counts["correct"] / len(group), 1),
+                "incorrect": counts["incorrect"],
+                "invalid": counts["invalid"],
+                "error": counts["error"],
+                "most common mistakes": ", ".join(f"{m} ({c})" for m, c in mistakes.most_common(3)),
+            }
+        )
+    per_problem = pd.DataFrame(rows)
+    srows = []
+    total = sum(p.get("points", 0.0) for p in probs.values())
+    for sid, group in graded.groupby(graded[scol].astype(str), sort=True):
+        answered = group[pcol].astype(str).str.strip()
+        # several attempts at one problem count once: the best one
+        best = group.groupby(answered)["score"].max()
+        srows.append(
+            {
+                "student": sid,
+                "score": float(best.sum()),
+                "max score": float(total),
+                "answered": len(group),
+                "correct": int((group["verdict"] == "correct").sum()),
+            }
+        )
+    per_student = pd.DataFrame(srows)
+    return per_problem, per_student

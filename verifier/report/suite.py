@@ -1,0 +1,217 @@
+"""The suite's report: a :class:`~verifier.suite.run.SuiteResult` as sections, tables and figures.
+
+The adapter between a suite run and the one page builder (:mod:`verifier.report.page`):
+one :class:`~verifier.report.page.Section` per case (its verdict per point, its sweep's
+best h and order per method or its network check per tensor, the derivation steps and the
+error-vs-h figure), the summary table and the lines ``verifier run`` prints.
+
+>>> import tempfile, pathlib
+>>> from verifier.suite.run import run_suite
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "c.toml").write_text('schema = 1\\n[[case]]\\nid = "sq"\\nfunction = "x^2"\\n'
+...     'points = [1]\\nclaimed = "2x"\\nmethods = ["central"]\\nh = [0.1, 0.01, 0.001]\\n')
+>>> result = run_suite([d])
+>>> [s.title for s in suite_sections(result, plots=False)]
+['sq (c.toml, derivative)']
+>>> sorted(write_suite_report(result, d / "out", ["md", "junit"]))
+['junit.xml', 'summary.md']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+from verifier.report.page import FORMATS, Section, write_report
+
+__all__ = [
+    "SUMMARY_KEYS",
+    "error_plot",
+    "failure_lines",
+    "suite_sections",
+    "summary_text",
+    "write_suite_report",
+]
+
+#: the summary columns ``verifier run`` prints (the report has them all)
+SUMMARY_KEYS = (
+    "cases",
+    "points",
+    "passed",
+    "failed",
+    "inconclusive",
+    "errors",
+    "expected-fail caught",
+    "time (s)",
+)
+#: the per-method columns of a sweep's analysis shown in a case's section
+ANALYSIS_SHOWN = (
+    "variable",
+    "point",
+    "method",
+    "best_h",
+    "best_error",
+    "observed_order",
+    "expected_order",
+    "exact",
+    "theoretical_best_h",
+    "flag",
+    "verdict",
+    "rule",
+    "diagnosis",
+)
+#: the per-point columns of a case's verdict table
+VERDICT_SHOWN = ("point", "verdict", "method", "rel_error", "h", "reason")
+#: case verdicts that did not hold (listed after the summary by ``verifier run``)
+NOT_HELD = ("fail", "error", "xfail-missed", "inconclusive")
+
+
+def error_plot(
+    frame: Any, *, analysis: Any = None, max_lines: int = 10, dpi: int = 80
+) -> tuple[str, bytes]:
+    """A case's log-log error-vs-h figure as (caption, PNG bytes), for its first point.
+
+    The picture ``verifier sweep`` draws (:func:`verifier.report.plots.error_figure`), for
+    the first point of ``frame`` only (one panel per variable there): a report holds about a
+    hundred of these, and errors.csv has every point.  ``frame`` is a tidy error table
+    (columns ``h``, ``method``, ``abs_error`` or ``rel_error``, optionally ``point``,
+    ``variable``); ``analysis`` the per-method table, if there is one.
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "rel_error": [1e-2, 1e-4, 1e-6],
+    ...                   "method": "central", "point": 1.0})
+    >>> caption, png = error_plot(f)
+    >>> caption, png[:4]
+    ('error vs h at x = 1', b'\\x89PNG')
+    """
+    from verifier.report.plots import error_figure, figure_bytes, panel_keys, point_text
+
+    keys = panel_keys(frame)
+    points = list(dict.fromkeys(p for p, _ in keys))
+    shown = [k for k in keys if k[0] == points[0]] if points else None
+    caption = "error vs h"
+    if points and points[0] is not None:
+        caption += f" at {point_text(points[0], shown[0][1] if shown else None)}"
+        if len(points) > 1:
+            caption += f" (first of {len(points)} points; errors.csv has all)"
+    fig = error_figure(frame, analysis, panels=shown, dpi=dpi, max_lines=max_lines)
+    return caption, figure_bytes(fig, "png")
+
+
+def _plot(errors: Any, analysis: Any) -> tuple[str, bytes]:
+    """One case's figure (module level, so a process pool can draw it)."""
+    return error_plot(errors, analysis=analysis)
+
+
+def _section(outcome: Any, image: tuple[str, bytes] | None) -> Section:
+    import pandas as pd
+
+    case = outcome.case
+    reason = "; ".join(
+        f"{r['point']}: {r['reason']}" if r["point"] else r["reason"]
+        for r in outcome.rows
+        if r["verdict"] != "pass" and r["reason"]
+    )
+    rows = pd.DataFrame(list(outcome.rows))
+    tables: list[tuple[str, Any]] = [("Verdict per point", rows[list(VERDICT_SHOWN)])]
+    if outcome.analysis is not None and len(outcome.analysis):
+        cols = [c for c in ANALYSIS_SHOWN if c in outcome.analysis.columns]
+        tables.append(("Best h, order and verdict per method", outcome.analysis[cols]))
+    elif outcome.errors is not None and len(outcome.errors) and case.kind == "network":
+        tables.append(("Gradient check per tensor", outcome.errors))
+    title = f"{case.id} ({os.path.basename(case.path)}, {case.kind}"
+    title += ", expect fail)" if case.expect == "fail" else ")"
+    return Section(
+        anchor=case.key,
+        title=title,
+        nav=case.id,
+        verdict=outcome.verdict,
+        description=case.description or str(getattr(case, "function", "") or ""),
+        reason=reason,
+        text=outcome.steps,
+        tables=tuple(tables),
+        images=(image,) if image else (),
+    )
+
+
+def suite_sections(
+    result: Any, *, plots: bool = True, executor: Executor | None = None
+) -> list[Section]:
+    """One report section per case of a suite run, in the run's order.
+
+    Each derivative or gradient case gets its error-vs-h figure (``plots=False`` skips
+    them); an ``executor`` draws the figures in parallel.  See the module docstring.
+    """
+    todo = [
+        o
+        for o in result.outcomes
+        if plots and o.errors is not None and len(o.errors) and o.case.kind != "network"
+    ]
+    args = ([o.errors for o in todo], [o.analysis for o in todo])
+    drawn = list(executor.map(_plot, *args) if executor else map(_plot, *args))
+    images = {id(o): img for o, img in zip(todo, drawn, strict=True)}
+    return [_section(o, images.get(id(o))) for o in result.outcomes]
+
+
+def write_suite_report(
+    result: Any,
+    out: str | os.PathLike[str],
+    formats: Sequence[str] | None = None,
+    *,
+    executor: Executor | None = None,
+) -> dict[str, Path]:
+    """Write a suite run's report files into ``out`` (every format unless told otherwise).
+
+    index.html (the page with a section per case), results.csv (one row per case and
+    point), errors.csv (every estimate), summary.md and junit.xml.  See the module docstring.
+    """
+    formats = list(FORMATS if formats is None else formats)
+    return write_report(
+        out,
+        summary=result.summary(),
+        results=result.results,
+        errors=result.errors,
+        sections=suite_sections(result, plots="html" in formats, executor=executor),
+        formats=formats,
+        title="verifier: verification suite",
+        notes=[str(p) for p in result.problems],
+    )
+
+
+def summary_text(result: Any) -> str:
+    """The summary as a GitHub-style table (what ``verifier run`` prints first).
+
+    >>> from types import SimpleNamespace as NS
+    >>> print(summary_text(NS(summary=lambda: dict.fromkeys(SUMMARY_KEYS, 0))).splitlines()[0])
+    |   cases |   points |   passed |   failed |   inconclusive |   errors |   expected-fail caught |   time (s) |
+    """
+    from tabulate import tabulate
+
+    summary = result.summary()
+    return tabulate([{k: summary[k] for k in SUMMARY_KEYS}], headers="keys", tablefmt="github")
+
+
+def failure_lines(result: Any, limit: int = 30) -> list[str]:
+    """One line per (case, point) that did not hold, at most ``limit`` (then a count).
+
+    Invalid case files are not listed (``verifier run`` prints them on stderr).
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> rows = pd.DataFrame({"file": ["a.toml"], "case": ["sq"], "point": ["x = 1"],
+    ...     "verdict": ["fail"], "reason": ["claimed 3x"], "error_type": [""]})
+    >>> failure_lines(NS(results=rows))
+    ['FAIL a.toml::sq at x = 1: claimed 3x']
+    """
+    results = result.results
+    bad = results[results["verdict"].isin(NOT_HELD) & (results["error_type"] != "CaseError")]
+    lines = []
+    for r in bad.head(limit).itertuples(index=False):
+        where = f"{r.file}::{r.case}" + (f" at {r.point}" if r.point else "")
+        lines.append(f"{r.verdict.upper()} {where}: {r.reason}")
+    if len(bad) > limit:
+        lines.append(f"... and {len(bad) - limit} more in results.csv")
+    return lines

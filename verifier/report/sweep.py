@@ -1,0 +1,252 @@
+"""The sweep's report: an :class:`~verifier.sweep.ErrorTable` as files, pages and its figure.
+
+:func:`verifier.sweep.sweep` measures and returns records; this adapter turns them into
+what a person opens: ``errors.csv`` (the tidy table), ``summary.md`` (the per-method
+summary, notes and the claim), ``errors.html`` (a self-contained page with the plot),
+``errors.json`` (everything), ``summary.tex`` (the summary as a tabular) and
+``error_vs_h.png`` (drawn by :func:`verifier.report.plots.error_figure`, the same picture
+as the suite's report).  Files are written whole by :func:`verifier.files.write_atomic`.
+
+>>> import tempfile
+>>> from verifier.sweep import sweep
+>>> t = sweep("x^2", points=[1.0], methods=["central"], h=[1e-1, 1e-2, 1e-3])
+>>> [p.name for p in write_sweep_report(t, tempfile.mkdtemp(), plot=False)]
+['errors.csv', 'summary.md']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from verifier.errors import VerifierError
+from verifier.files import write_atomic
+
+if TYPE_CHECKING:
+    from verifier.sweep import ErrorTable
+
+__all__ = [
+    "FORMATS",
+    "FILE_NAMES",
+    "PLOT_FORMATS",
+    "summary_html",
+    "summary_latex",
+    "summary_markdown",
+    "sweep_dict",
+    "sweep_figure",
+    "sweep_json",
+    "sweep_plot_bytes",
+    "write_sweep_plot",
+    "write_sweep_report",
+]
+
+#: the report formats, in the order they are written; csv and md are always written
+FORMATS = ("csv", "md", "html", "json", "tex")
+#: the file each format goes to inside the output folder (and the plot's)
+FILE_NAMES = {
+    "csv": "errors.csv",
+    "md": "summary.md",
+    "html": "errors.html",
+    "json": "errors.json",
+    "tex": "summary.tex",
+    "png": "error_vs_h.png",
+}
+PLOT_FORMATS = ("png", "svg")
+
+
+def _verdict_word(table: ErrorTable) -> str:
+    return {"pass": "passed", "fail": "FAILED"}.get(table.verdict, "inconclusive")
+
+
+def summary_markdown(table: ErrorTable) -> str:
+    """The summary as Markdown: the per-method table, notes and the claim check.
+
+    >>> from verifier.sweep import sweep
+    >>> md = summary_markdown(sweep("x^2", points=[1.0], methods=["central"]))
+    >>> md.splitlines()[0], "| method" in md
+    ('# Error vs h: `x^2`', True)
+    """
+    from verifier.report.tables import markdown_cell, markdown_code, to_markdown
+
+    parts = [
+        f"# Error vs h: {markdown_code(table.function)}",
+        "",
+        "Reference: "
+        + ", ".join(f"d/d{v} = {markdown_code(d)}" for v, d in table.derivatives.items())
+        + " (rule engine, mpmath 30 digits at the exact float64 point).",
+        "",
+        to_markdown(table.summary_frame()),
+        "",
+    ]
+    parts += [f"- {markdown_cell(d)}" for d in table.diagnoses]
+    if table.claim is not None:
+        parts += ["", "## Claimed derivative", "", to_markdown(table.claim.frame)]
+    parts += ["", f"**{_verdict_word(table)}**", ""]
+    return "\n".join(parts)
+
+
+def summary_html(table: ErrorTable, *, plot: bool = True) -> str:
+    """A self-contained HTML page: verdict, notes, claim, plot (embedded PNG) and both tables.
+
+    >>> from verifier.sweep import sweep
+    >>> page = summary_html(sweep("x^2", points=[1.0], methods=["central"]), plot=False)
+    >>> page.startswith("<!doctype html>"), "<table" in page
+    (True, True)
+    """
+    import base64
+
+    from verifier.report.tables import escape_html, to_html
+
+    img = ""
+    if plot and len(table.frame):
+        data = base64.b64encode(sweep_plot_bytes(table, "png")).decode("ascii")
+        img = f'<img alt="error vs h" src="data:image/png;base64,{data}">'
+    claim = "" if table.claim is None else to_html(table.claim.frame)
+    notes = "".join(f"<li>{escape_html(d)}</li>" for d in table.diagnoses)
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>error vs h: {escape_html(table.function)}</title></head><body>"
+        f"<p><b>f = {escape_html(table.function)}</b>: {_verdict_word(table)}</p>"
+        + to_html(table.summary_frame())
+        + (f"<ul>{notes}</ul>" if notes else "")
+        + claim
+        + img
+        + "<h2>Analysis</h2>"
+        + to_html(table.analysis)
+        + "<h2>Estimates</h2>"
+        + to_html(table.frame)
+        + "</body></html>\n"
+    )
+
+
+def summary_latex(table: ErrorTable) -> str:
+    """The per-method summary as a LaTeX tabular.
+
+    >>> from verifier.sweep import sweep
+    >>> "tabular" in summary_latex(sweep("x^2", points=[1.0], methods=["central"]))
+    True
+    """
+    from verifier.report.tables import to_latex
+
+    return to_latex(table.summary_frame())
+
+
+def sweep_dict(table: ErrorTable) -> dict[str, Any]:
+    """JSON-able: function, variables, derivatives, verdict, frame and analysis rows, claim.
+
+    >>> from verifier.sweep import sweep
+    >>> d = sweep_dict(sweep("x^2", points=[1.0], methods=["central"], h=[1e-3]))
+    >>> d["passed"], d["variables"], len(d["frame"])
+    (True, ['x'], 1)
+    """
+    from verifier.report.tables import records
+
+    out: dict[str, Any] = {
+        "function": table.function,
+        "variables": list(table.variables),
+        "derivatives": {v: str(d) for v, d in table.derivatives.items()},
+        "passed": table.passed,
+        "verdict": table.verdict,
+    }
+    out["frame"] = records(table.frame)
+    out["analysis"] = records(table.analysis)
+    out["claim"] = (
+        None
+        if table.claim is None
+        else {
+            "passed": table.claim.passed,
+            "verdict": table.claim.verdict,
+            "rows": records(table.claim.frame),
+        }
+    )
+    return out
+
+
+def sweep_json(table: ErrorTable) -> str:
+    """Everything as strict JSON (non-finite numbers become null)."""
+    from verifier.report.tables import to_json
+
+    return to_json(sweep_dict(table), indent=2)
+
+
+def sweep_figure(table: ErrorTable) -> Any:
+    """The log-log figure of the sweep (a bare matplotlib ``Figure`` on an Agg canvas).
+
+    One panel per (point, variable); one line per method; dashed reference slopes h^p;
+    the model's best h marked with an x (:func:`verifier.report.plots.error_figure`).
+
+    >>> from verifier.sweep import sweep
+    >>> sweep_figure(sweep("x^3", points=[1.0], methods=["central"])).get_size_inches().tolist()
+    [5.5, 4.0]
+    """
+    from verifier.report.plots import error_figure
+
+    return error_figure(table.frame, table.analysis, error="abs_error", function=table.function)
+
+
+def sweep_plot_bytes(table: ErrorTable, format: str = "png") -> bytes:
+    """The figure as ``png`` or ``svg`` bytes.
+
+    >>> from verifier.sweep import sweep
+    >>> sweep_plot_bytes(sweep("x^3", points=[1.0], methods=["central"]))[:4]
+    b'\\x89PNG'
+    """
+    from verifier.report.plots import figure_bytes
+
+    fmt = format.lower()
+    if fmt not in PLOT_FORMATS:
+        raise VerifierError(f"plot format {format!r} is not supported", hint="png or svg")
+    return figure_bytes(sweep_figure(table), fmt)
+
+
+def write_sweep_plot(table: ErrorTable, path: str | Path, format: str = "png") -> Path:
+    """Write the figure whole to ``path`` (``png`` or ``svg``); returns the path."""
+    write_atomic(path, sweep_plot_bytes(table, format))
+    return Path(path)
+
+
+def write_sweep_report(
+    table: ErrorTable,
+    out_dir: str | Path,
+    formats: Iterable[str] = ("csv", "md"),
+    *,
+    plot: bool = True,
+) -> list[Path]:
+    """Write the report files of ``table`` into ``out_dir``; returns the paths written.
+
+    ``csv`` and ``md`` are always written; ``formats`` adds any of ``html``, ``json``,
+    ``tex``.  ``plot`` adds ``error_vs_h.png`` (when there is anything to draw) and the
+    plot embedded in ``errors.html``.
+    """
+    wanted = {f.lower() for f in formats}
+    bad = sorted(wanted - set(FORMATS))
+    if bad:
+        raise VerifierError(
+            f"unknown format: {', '.join(bad)}", hint="choose from " + ",".join(FORMATS)
+        )
+    wanted |= {"csv", "md"}
+    out = Path(out_dir)
+
+    def text(fmt: str) -> str:
+        from verifier.report.tables import to_csv
+
+        if fmt == "csv":
+            return to_csv(table.frame)
+        if fmt == "md":
+            return summary_markdown(table)
+        if fmt == "html":
+            return summary_html(table, plot=plot)
+        if fmt == "json":
+            return sweep_json(table) + "\n"
+        return summary_latex(table)
+
+    written: list[Path] = []
+    for fmt in FORMATS:
+        if fmt in wanted:
+            path = out / FILE_NAMES[fmt]
+            write_atomic(path, text(fmt))
+            written.append(path)
+    if plot and len(table.frame):
+        written.append(write_sweep_plot(table, out / FILE_NAMES["png"], "png"))
+    return written

@@ -1,0 +1,356 @@
+"""One runner per case kind: each calls the job that judges, and maps its records to rows.
+
+Nothing here judges a number.  A ``derivative`` or ``gradient`` case is one
+:func:`verifier.sweep.sweep` per point (so every analysis and claim row of that sweep
+belongs to the point): the point's verdict is the sweep's :attr:`ErrorTable.verdict`, its
+reason the notes of the rows that decided it.  Beside the sweep, a case asserts what the
+sweep does not know: the rule engine agrees with ``sympy.diff``
+(:func:`verifier.reference.crosscheck`), the ``rules`` appear in the derivation, the
+``expected`` partials and the ``estimates`` at one ``h`` are what the case says
+(:func:`verifier.policy.judge_derivative`).  A point where f' does not exist fails the
+case (the case says it does).  ``homework`` cases call the grader, ``network`` cases the
+gradient check, and take their verdicts.
+
+>>> from verifier.suite.schema import DerivativeCase
+>>> case = DerivativeCase(id="lin", path="x.toml", function="3x", points=(1.0,),
+...                       methods=("central",), h=(0.5,))
+>>> judged = KIND_RUNNERS["derivative"](case, Timer())
+>>> judged.rows[0]["verdict"], judged.rows[0]["exact"]
+('pass', 3.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from verifier.errors import DomainError
+from verifier.points import format_number, format_point
+from verifier.suite.records import expect_turned, result_row
+from verifier.suite.schema import Case
+
+__all__ = ["KIND_RUNNERS", "Judged", "Timer"]
+
+
+class Timer:
+    """Seconds per phase (parse, derivation, oracle, sweep, grade, gradcheck) of one case."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - t0
+
+
+@dataclass(frozen=True, eq=False)
+class Judged:
+    """A kind runner's result: the rows (expectation applied) and what the report shows."""
+
+    rows: tuple[dict[str, Any], ...]
+    errors: Any = None
+    analysis: Any = None
+    steps: str = ""
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """One verdict about one point, with the policy row (or suite check) that decided it."""
+
+    verdict: str
+    rule: str
+    reason: str
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str, variables: tuple[str, ...]) -> Any:
+    from verifier.expr import parse
+
+    return parse(text, variables)
+
+
+def _combined(findings: list[_Finding]) -> dict[str, str]:
+    """Every check must hold: one fail fails the point, else one inconclusive makes it so.
+
+    Each finding is one check's own verdict (the sweep's, the oracle's, a stated value's);
+    the rules and reasons of the checks that decided are kept.
+    """
+    verdict = next(
+        (v for v in ("fail", "inconclusive") if any(f.verdict == v for f in findings)), "pass"
+    )
+    deciding = [f for f in findings if f.verdict == verdict and verdict != "pass"]
+    return {
+        "verdict": verdict,
+        "rule": ",".join(dict.fromkeys(r for f in deciding for r in f.rule.split(",") if r)),
+        "reason": "; ".join(dict.fromkeys(f.reason for f in deciding if f.reason)),
+    }
+
+
+# --------------------------------------------------------------------------- sweep records
+def _sweep_finding(table: Any, claimed: dict[str, str], tag: Callable[[str], str]) -> _Finding:
+    """The sweep's verdict (:attr:`ErrorTable.verdict`), with the rows that decided it.
+
+    Claim rows first (the most direct evidence; ``claimed`` is the case's text per
+    variable), then the analysis rows (point, variable, method) in the words of their notes.
+    """
+    verdict = table.verdict
+    rows: list[tuple[str, str]] = []
+    claim = table.claim.frame if table.claim is not None else None
+    if claim is not None:
+        for r in claim[claim["verdict"] == verdict].itertuples(index=False):
+            rows.append((r.rule, f"{tag(r.variable)}claim {claimed[r.variable]}: {r.note}"))
+    a = table.analysis
+    for r in a[a["verdict"] == verdict].itertuples(index=False):
+        method = "" if r.method in ("", "-") else f"{r.method}: "
+        rows.append((r.rule, f"{tag(r.variable)}{method}{r.diagnosis or r.flag}"))
+    if verdict == "pass":
+        rows = []
+    return _Finding(
+        verdict,
+        ",".join(dict.fromkeys(rule for rule, _ in rows if rule)),
+        "; ".join(dict.fromkeys(text for _, text in rows)),
+    )
+
+
+def _domain(exc: DomainError, tag: str = "") -> _Finding:
+    """f or f' undefined at the point: the policy's ``domain`` row (the sweep's own verdict
+    for such a point; the sweep raises instead when no point of it is measurable)."""
+    from verifier.policy import POLICY
+
+    rule = POLICY["domain"]
+    verdict = "fail" if rule.fails else "inconclusive"
+    return _Finding(verdict, rule.name, f"{tag}f or f' is undefined here: {exc.message}")
+
+
+def _figures(table: Any) -> dict[str, Any]:
+    """The worst method's best estimate at the point (what a failing row shows)."""
+    import numpy as np
+
+    f = table.frame
+    f = f[np.isfinite(f["rel_error"].to_numpy(float))]
+    if not len(f):
+        return {}
+    best = f.loc[f.groupby(["variable", "method"], sort=False)["rel_error"].idxmin()]
+    worst = best.loc[best["rel_error"].idxmax()]
+    a = table.analysis
+    row = a[(a["variable"] == worst["variable"]) & (a["method"] == worst["method"])]
+    orders = row.iloc[0] if len(row) else {}
+    return {
+        "method": worst["method"],
+        "rel_error": float(worst["rel_error"]),
+        "h": float(worst["h"]),
+        "exact": float(worst["exact"]),
+        "estimate": float(worst["estimate"]),
+        "observed_order": float(orders.get("observed_order", math.nan)),
+        "expected_order": float(orders.get("expected_order", math.nan)),
+    }
+
+
+def _stated_findings(
+    case: Case, expr: Any, table: Any, point: dict[str, float], tag: Callable[[str], str]
+) -> list[_Finding]:
+    """The values the case states: ``expected`` partials and ``estimates`` at its one h."""
+    from verifier.policy import judge_derivative
+    from verifier.reference import exact_derivative
+
+    findings = []
+    variables = tuple(point)
+    for v, value in (getattr(case, "expected", None) or {}).items():
+        try:
+            exact = exact_derivative(expr, v, point, variables=variables)
+        except DomainError as exc:
+            findings.append(_domain(exc, tag(v)))
+            continue
+        j = judge_derivative(exact, value)
+        said = f"{tag(v)}expected {format_number(value)}, but f' = {format_number(exact)}"
+        findings.append(_Finding(j.verdict, j.rule, said if j.verdict != "pass" else ""))
+    frame = table.frame
+    for method, value in (getattr(case, "estimates", None) or {}).items():
+        rows = frame[frame["method"] == method]
+        if not len(rows):
+            findings.append(_Finding("fail", "estimates", f"{method}: no finite estimate"))
+            continue
+        got = float(rows["estimate"].iloc[0])
+        j = judge_derivative(got, value)
+        said = (
+            f"{method}: estimate {format_number(got, 17)} at h = "
+            f"{format_number(rows['h'].iloc[0])}, the case expects {format_number(value)}"
+        )
+        findings.append(_Finding(j.verdict, j.rule, said if j.verdict != "pass" else ""))
+    return findings
+
+
+def _derivative_like(case: Case, timer: Timer) -> Judged:
+    """A derivative or gradient case: one sweep per point, mapped row by row."""
+    from verifier import reference
+    from verifier.numeric.stencils import h_grid
+    from verifier.sweep import sweep
+    from verifier.symbolic.steps import render_steps
+
+    if case.kind == "derivative":
+        variables: tuple[str, ...] = (case.variable,)
+        points = [{case.variable: float(p)} for p in case.points]
+        claimed = {case.variable: case.claimed} if case.claimed else {}
+    else:
+        pts = case.points or (case.point,)
+        variables = tuple(case.variables or pts[0])
+        points = [{v: float(p[v]) for v in variables} for p in pts]
+        claimed = dict(case.claimed or {})
+
+    def tag(v: str) -> str:
+        return f"d/d{v} " if len(variables) > 1 else ""
+
+    with timer("parse"):
+        expr = _parsed(case.function, variables)
+        claims = {v: _parsed(t, variables) for v, t in claimed.items()}
+    everywhere: list[_Finding] = []
+    with timer("derivation"):
+        derivations = {v: reference.derivation(expr, v) for v in variables}
+    used = frozenset().union(*(d.rules_used for d in derivations.values()))
+    missing = [r for r in case.rules if r not in used]
+    if missing:
+        said = f"rules {', '.join(missing)} do not appear in the derivation"
+        everywhere.append(_Finding("fail", "rules", f"{said} (used: {', '.join(sorted(used))})"))
+    steps = "\n\n".join(
+        (f"d/d{v}:\n" if len(variables) > 1 else "") + render_steps(derivations[v], "text")
+        for v in variables
+    )
+    grid = case.h if case.h is not None else h_grid(case.h_max, case.h_min, case.per_decade)
+    var: Any = variables[0] if case.kind == "derivative" else list(variables)
+    rows, frames, analyses = [], [], []
+    for point in points:
+        label = format_point(point, variables)
+        try:
+            with timer("sweep"):
+                table = sweep(
+                    expr,
+                    var,
+                    points=[point[var] if case.kind == "derivative" else point],
+                    methods=list(case.methods),
+                    h=list(grid),
+                    claimed=claims or None,
+                    rtol=case.rtol,
+                    atol=case.atol,
+                )
+        except DomainError as exc:  # f' does not exist at a point the case says it does
+            rows.append(result_row(case, label, **_combined([_domain(exc)])))
+            continue
+        frames.append(table.frame)
+        analyses.append(table.analysis)
+        findings = [*everywhere, _sweep_finding(table, claimed, tag)]
+        with timer("oracle"):
+            for v in variables:  # the rule engine against sympy.diff, here
+                j = reference.crosscheck(expr, v, [point], variables=variables)
+                findings.append(_Finding(j.verdict, j.rule, f"{tag(v)}{j.reason}"))
+            findings += _stated_findings(case, expr, table, point, tag)
+        rows.append(result_row(case, label, **_combined(findings), **_figures(table)))
+    return Judged(
+        rows=tuple(expect_turned(case, rows)),
+        errors=_concat(frames),
+        analysis=_concat(analyses),
+        steps=steps,
+    )
+
+
+def _concat(frames: list[Any]) -> Any:
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+# --------------------------------------------------------------------------- other kinds
+def _homework(case: Case, timer: Timer) -> Judged:
+    """The grader must give the case's ``verdict`` (and diagnose its ``mistake``)."""
+    from verifier.homework.judge import check_answer
+
+    with timer("grade"):
+        grade = check_answer(
+            case.function,
+            case.answer,
+            variable=case.variable,
+            variables=tuple(case.variables) if case.variables else None,
+        )
+    findings = []
+    if grade.verdict != case.verdict:
+        said = f"the grader says {grade.verdict} ({grade.reason}), the case expects {case.verdict}"
+        findings.append(_Finding("fail", "grade", said))
+    if case.mistake and grade.mistake != case.mistake:
+        said = f"the grader diagnosed mistake {grade.mistake!r}, the case expects {case.mistake!r}"
+        findings.append(_Finding("fail", "mistake", said))
+    judged = (
+        _combined(findings)
+        if findings
+        else {"verdict": "pass", "rule": "grade", "reason": f"{grade.verdict}: {grade.reason}"}
+    )
+    counter = grade.counterexample
+    figures = {}
+    if counter is not None:  # the correct derivative and the answer at the counterexample
+        figures = {
+            "exact": float(counter.correct) if counter.correct is not None else None,
+            "estimate": float(counter.answer) if counter.answer is not None else None,
+        }
+    row = result_row(case, case.answer, method="grader", **judged, **figures)
+    return Judged(rows=tuple(expect_turned(case, [row])), steps=str(grade.steps or ""))
+
+
+def _network(case: Case, timer: Timer) -> Judged:
+    """The seed's network: backprop against central differences; the check's own verdict."""
+    from verifier.gradcheck import gradcheck_network
+
+    with timer("gradcheck"):
+        result = gradcheck_network(
+            sizes=tuple(case.sizes),
+            batch=case.batch,
+            seed=case.seed,
+            mode=case.mode,
+            h=case.h,
+            bug=case.bug,
+            progress=False,
+        )
+    frame = result.to_frame()
+    failed = frame[frame["verdict"] == "fail"] if len(frame) else frame  # inconclusive: reason
+    reason = "; ".join(
+        f"{r.tensor}: {r.wrong} wrong, worst at {r.worst_index} (numeric "
+        f"{format_number(r.worst_numeric, 17)}, backprop {format_number(r.worst_analytic, 17)}, "
+        f"rel error {format_number(r.max_rel_error, 3)})"
+        for r in failed.itertuples(index=False)
+    )
+    reason = "; ".join(t for t in (reason, result.reason) if t)
+    worst = frame.loc[frame["max_rel_error"].astype(float).idxmax()] if len(frame) else None
+    figures = {}
+    if worst is not None:
+        figures = {
+            "rel_error": float(worst["max_rel_error"]),
+            "exact": float(worst["worst_analytic"]),
+            "estimate": float(worst["worst_numeric"]),
+        }
+    label = f"{'-'.join(str(s) for s in case.sizes)}, N={case.batch}"
+    row = result_row(
+        case,
+        label,
+        verdict=result.verdict,
+        rule="gradient",
+        reason=reason,
+        method=case.mode,
+        h=case.h,
+        **figures,
+    )
+    return Judged(rows=tuple(expect_turned(case, [row])), errors=frame, steps=result.summary())
+
+
+#: kind -> its runner ``(case, timer) -> Judged``
+KIND_RUNNERS: dict[str, Callable[[Case, Timer], Judged]] = {
+    "derivative": _derivative_like,
+    "gradient": _derivative_like,
+    "homework": _homework,
+    "network": _network,
+}
