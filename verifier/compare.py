@@ -58,14 +58,18 @@ def split_high_precision(values: Any) -> tuple[np.ndarray, np.ndarray]:
     flat = arr.reshape(-1)
     hi = np.empty(flat.shape, dtype=np.float64)
     lo = np.zeros(flat.shape, dtype=np.float64)
+    seen: dict[int, tuple[float, float]] = {}  # a broadcast reference repeats one object
     for i, v in enumerate(flat):
-        h = float(v)
-        hi[i] = h
-        if np.isfinite(h):
-            try:
-                lo[i] = float(v - h)
-            except TypeError:  # a plain Python number without exact subtraction
-                lo[i] = 0.0
+        pair = seen.get(id(v))
+        if pair is None:
+            h, low = float(v), 0.0
+            if np.isfinite(h):
+                try:
+                    low = float(v - h)
+                except TypeError:  # a plain Python number without exact subtraction
+                    low = 0.0
+            pair = seen[id(v)] = (h, low)
+        hi[i], lo[i] = pair
     return hi.reshape(arr.shape), lo.reshape(arr.shape)
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from verifier.compare import compare
 from verifier.errors import UnsupportedError, VerifierError
 from verifier.expr import FUNCTIONS, parse, symbol
+from verifier.numeric.evaluate import Undefined, mp_value
 from verifier.symbolic import mistakes
 from verifier.symbolic.rules import (
     RULE_INFO,
@@ -52,35 +53,26 @@ CONSTANTS = {symbol("y"): sympy.Rational(7, 10), symbol("a"): 2, symbol("b"): -3
 
 
 def _values(expr: sympy.Expr, points: list[float]) -> list[mpmath.mpf | None]:
-    """expr at each x (30 digits); None where it is undefined, complex or not finite."""
+    """expr at each x (40 digits, the package's one evaluator, real domain); None where it is
+    undefined, not real or not finite.  The evaluator shares no code with the rule engine, so it
+    is a fair judge of it (sympy 1.12's own mpmath printer got cot(x)**-2 wrong)."""
     expr = expr.xreplace(CONSTANTS)
     # sympy.diff writes d|u|/dx with DiracDelta terms, zero away from the kinks we avoid
     expr = expr.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
-    f = sympy.lambdify(x, expr, modules="mpmath")
     # a float pass first: mpmath takes unbounded time for cos(10^100000), float just overflows
     screen = sympy.lambdify(x, expr, modules="numpy")
     out: list[mpmath.mpf | None] = []
-    with mpmath.workdps(30):
-        for p in points:
-            try:
-                with np.errstate(all="ignore"):
-                    z = complex(screen(np.complex128(p)))
-                if not (abs(z) < 1e300):
-                    raise OverflowError
-                v = f(mpmath.mpf(p))
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                out.append(None)
-                continue
-            v = mpmath.mpmathify(v)
-            if isinstance(v, mpmath.mpc):
-                if abs(v.imag) > mpmath.mpf(10) ** -25 * max(1, abs(v)):
-                    out.append(None)
-                    continue
-                v = v.real
-            if not mpmath.isfinite(v) or abs(v) > 1e300:
-                out.append(None)
-                continue
-            out.append(v)
+    for p in points:
+        try:
+            with np.errstate(all="ignore"):
+                z = complex(screen(np.complex128(p)))
+            if not (abs(z) < 1e300):
+                raise OverflowError
+            v = mp_value(expr, {"x": p})
+        except (Undefined, ZeroDivisionError, ValueError, OverflowError, TypeError):
+            out.append(None)
+            continue
+        out.append(v if abs(v) <= 1e300 else None)
     return out
 
 

@@ -342,8 +342,8 @@ class NetworkLoss:
         >>> from verifier.network import TwoLayerNet, random_batch
         >>> net = TwoLayerNet(4, 3, 2)
         >>> x, t = random_batch(2, 4, 2)
-        >>> net.loss_fn(x, t).kinks("W1", 1e-4).any()
-        np.False_
+        >>> bool(net.loss_fn(x, t).kinks("W1", 1e-4).any())
+        False
         """
         param = self._param(key)
         if key in ("W1", "b1"):

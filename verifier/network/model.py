@@ -153,8 +153,8 @@ class TwoLayerNet:
         """Class probabilities ``softmax(affine(relu(affine(x))))``, one row per sample.
 
         >>> net = TwoLayerNet(4, 3, 2)
-        >>> net.predict(np.ones(4)).sum().round(12)
-        np.float64(1.0)
+        >>> float(net.predict(np.ones(4)).sum().round(12))
+        1.0
         """
         return self._forward(x).p
 
