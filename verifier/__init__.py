@@ -89,8 +89,8 @@ _EXPORTS: dict[str, str] = {
     "SuiteResult": "suite.records",
     "CaseOutcome": "suite.records",
     "load_cases": "suite.cases",
-    "Case": "suite.cases",
-    "key_table": "suite.cases",
+    "Case": "suite.schema",
+    "key_table": "suite.schema",
     # reports
     "write_sweep_report": "report.sweep",
     "write_suite_report": "report.suite",

@@ -262,7 +262,12 @@ def _claims(claimed: Any, study: tuple[str, ...], names: tuple[str, ...]) -> dic
             raise VerifierError(f"claimed derivative for {v!r}, which is not being studied")
         if isinstance(c, bool) or not isinstance(c, (str, int, float, sympy.Expr)):
             raise VerifierError(f"claimed derivative must be text or an expression, not {c!r}")
-        out[v] = parse(c, variables=list(names)) if isinstance(c, str) else sympy.sympify(c)
+        if isinstance(c, str):
+            out[v] = parse(c, variables=list(names))
+        elif isinstance(c, sympy.Expr):
+            out[v] = c
+        else:  # a number: exact for an int, the float's own value otherwise
+            out[v] = sympy.Integer(c) if isinstance(c, int) else sympy.Float(c)
     return out
 
 

@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from verifier.errors import CaseError
 from verifier.suite.cases import (
-    KEYS,
-    METHODS,
-    RULE_NAMES,
-    CaseError,
     case_files,
-    key_table,
     load_cases,
     looks_like_case_file,
     read_cases,
@@ -21,10 +17,14 @@ from verifier.suite.cases import (
 from verifier.suite.schema import (
     CASE_TYPES,
     COMMON_KEYS,
+    KEYS,
+    METHODS,
+    RULE_NAMES,
     DerivativeCase,
     GradientCase,
     HomeworkCase,
     NetworkCase,
+    key_table,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -43,29 +43,16 @@ from verifier.suite.schema import (
     MAX_NETWORK_PARAMS,
     MAX_PER_DECADE,
     MAX_STEPS,
-    METHODS,
-    RULE_NAMES,
     SCHEMA,
     Case,
-    KeySpec,
     coerce,
-    key_table,
 )
 
 __all__ = [
-    "SCHEMA",
-    "KINDS",
-    "KEYS",
-    "METHODS",
-    "RULE_NAMES",
-    "KeySpec",
-    "Case",
-    "CaseError",
     "CaseFile",
     "case_files",
     "load_cases",
     "read_cases",
-    "key_table",
     "looks_like_case_file",
 ]
 
