@@ -199,6 +199,23 @@ def test_correct_claim_of_exp_sin_square_passes_at_three_points(tmp_path):
     assert outcome.verdict == "pass", outcome.to_frame().to_string()
 
 
+@pytest.mark.parametrize(
+    "function, claimed, point",
+    [
+        # found by the hypothesis test: 1 + 1.5e-5 rounds, so f(x + h) == f(x - h) at tiny h
+        ("log((x^2 - 1/2)^4 + 1)", "8x (x^2 - 1/2)^3 / ((x^2 - 1/2)^4 + 1)", 0.75),
+        # found by the hypothesis test: sin of an argument near 4500 loses digits (ill-conditioned)
+        (
+            "exp(sin((5x^3/2 - 1/2)^3 + 1))",
+            "exp(sin((5x^3/2 - 1/2)^3 + 1)) cos((5x^3/2 - 1/2)^3 + 1) * 3 (5x^3/2 - 1/2)^2 * 15x^2/2",
+            1.895,
+        ),
+    ],
+)
+def test_round_off_the_model_underrates_is_not_a_failure(tmp_path, function, claimed, point):
+    assert _suite_verdict(tmp_path, function, claimed, point) == "pass"
+
+
 def test_check_accepts_any_sympy_expression():
     for sym in (sympy.Symbol("x"), sympy.Symbol("x", positive=True), sympy.Symbol("x", real=True)):
         assert check_answer(sym**2, "2x").verdict == "correct"

@@ -314,6 +314,20 @@ def judge_order(
     order = np.argsort(h[measurable])
     hs, es = h[measurable][order], err[measurable][order]  # ascending h
     plateau = _plateau(hs, es, scale)
+    if plateau is not None and _dips_below(h[valid], err[valid], es[0]):
+        # elsewhere the estimates come ten times closer than the flat run: the run is round-off
+        # the model underrates (f(x + h) == f(x - h) in float64, say), not another value
+        keep = hs > plateau[1]
+        hs, es, plateau = hs[keep], es[keep], None
+        if len(hs) < 2:
+            return OrderJudgement(
+                "inconclusive",
+                "unfitted",
+                "unfitted",
+                math.nan,
+                "round-off swamps the small steps and too few larger steps remain to measure "
+                "the order; widen the h range",
+            )
     if plateau is not None:
         lo, hi = plateau
         rule = POLICY["order"]
@@ -327,6 +341,17 @@ def judge_order(
             "to a different value than the reference derivative",
         )
     return _fitted(st, hs, es, leading_derivative, scale)
+
+
+def _dips_below(h: np.ndarray, err: np.ndarray, level: float) -> bool:
+    """Whether the error curve comes ten times below ``level`` somewhere, robustly: the
+    smallest over h of the largest error among each step and its two neighbours (a single
+    lucky step, where a truncation term crosses an offset, does not count)."""
+    e = err[np.argsort(h)]
+    if e.size < 3:
+        return False
+    envelope = np.maximum(np.maximum(e[:-2], e[1:-1]), e[2:])
+    return bool(np.nanmin(envelope) * 10 < level)
 
 
 def _plateau(hs: np.ndarray, es: np.ndarray, scale: float) -> tuple[float, float] | None:
