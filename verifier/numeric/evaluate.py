@@ -52,7 +52,6 @@ __all__ = [
     "mp_compile",
     "mp_value",
     "mp_value_adaptive",
-    "mp_values",
     "mpf",
     "working_precision",
 ]
@@ -426,24 +425,6 @@ def mp_value(expr: sympy.Basic, point: Mapping[str, Any], dps: int = MP_DPS) -> 
         return fn(env)
     with _MP.workdps(dps):
         return fn(env)
-
-
-def mp_values(expr: sympy.Basic, points: Any, variables: Sequence[str]) -> list[Any]:
-    """``expr`` at each row of ``points`` ((n, k) array-like), ``None`` where it is undefined.
-
-    >>> from verifier.expr import symbol
-    >>> [None if v is None else float(v) for v in mp_values(sympy.log(symbol("x")), [[1.0], [-1.0]], ["x"])]
-    [0.0, None]
-    """
-    fn = mp_compile(expr)
-    names = [str(v) for v in variables]
-    out: list[Any] = []
-    for row in np.asarray(points, dtype=object).reshape(-1, len(names)):
-        try:
-            out.append(fn({n: _MP.mpf(a) for n, a in zip(names, row, strict=True)}))
-        except Undefined:
-            out.append(None)
-    return out
 
 
 def mp_value_adaptive(expr: sympy.Basic, point: Mapping[str, float]) -> Any:
