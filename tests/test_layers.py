@@ -25,6 +25,7 @@ LEVELS: dict[str, int] = {
     "numeric": 3,  # siblings: the numeric side never imports the symbolic side (and back)
     "policy": 4,
     "reference": 5,
+    "sweep_fit": 5,  # the sweep's error model and curve fit (no reference: a sibling)
     "sweep": 6,
     "network": 6,
     "gradcheck": 7,
