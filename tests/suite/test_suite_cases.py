@@ -256,7 +256,7 @@ def test_bundled_cases_cover_the_rules_points_and_failures():
     used = {r for c in textbook for r in c.rules}
     assert set(RULE_NAMES) - {"fallback"} <= used, set(RULE_NAMES) - used
     kinds = {c.kind for c in cases}
-    assert kinds == {"derivative", "gradient", "homework", "network"}
+    assert kinds == {"derivative", "gradient", "homework", "network", "hessian"}
 
 
 def test_readme_key_table_is_the_schema():

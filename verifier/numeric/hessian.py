@@ -60,7 +60,7 @@ class HessianEstimate:
 
 
 def numeric_hessian(
-    f: sympy.Expr | CompiledFunction | Callable[[np.ndarray], Any],
+    f: str | sympy.Expr | CompiledFunction | Callable[[np.ndarray], Any],
     x: Any,
     h: float | None = None,
     *,
@@ -68,7 +68,7 @@ def numeric_hessian(
 ) -> HessianEstimate:
     """Estimate the Hessian of ``f`` at the point ``x`` (a vector, one value per variable).
 
-    ``f`` is a sympy expression (its variables, or ``variables``, in order) or a callable
+    ``f`` is text or a sympy expression (its variables, or ``variables``, in order) or a callable
     mapping an array of points ``(..., n)`` to values ``(...)``.  ``h`` is the step of every
     entry; ``None`` takes each stencil's default step ``eps^(1/4) max(1, |x_i|)``.  Steps
     are made representable at the coordinates they move (``x + h`` exact).
@@ -78,6 +78,10 @@ def numeric_hessian(
     True
     """
     xa = np.array(x, dtype=np.float64).ravel()
+    if isinstance(f, str):  # the text of a function: parsed, never evaluated as code
+        from verifier.expr import parse
+
+        f = parse(f, variables=list(variables) if variables else None)
     if isinstance(f, (sympy.Expr, CompiledFunction)):
         cf = f if isinstance(f, CompiledFunction) else compile_function(f, variables)
         names = tuple(cf.variables)

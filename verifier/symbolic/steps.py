@@ -344,7 +344,7 @@ def render_steps(derivation: Derivation | Derivatives, format: str = "text") -> 
 
 
 _PASS_HEAD = {
-    "text": "pass {k} of {n}: {op} = d/d{v} [{prev}]",
+    "text": "pass {k} of {n} ({op}):",
     "markdown": "### Pass {k} of {n}: {op} = d/d{v} `{prev}`",
     "latex": "\\paragraph{{Pass {k} of {n}}} ${op_tex} = \\frac{{d}}{{d{v}}}\\left({prev_tex}\\right)$",
 }
@@ -382,7 +382,7 @@ def _render_passes(d: Derivatives, renderer: Any, format: str) -> str:
         op=d.notation, op_tex=_op_tex(d), expr=format_expr(d.expr), result=format_expr(d.result),
         expr_tex=_tex(d.expr), result_tex=_tex(d.result),
     )  # fmt: skip
-    return "\n\n".join([*blocks, tail])
+    return ("\n" if format == "text" else "\n\n").join([*blocks, tail])
 
 
 def _step_dict(step: Step) -> dict[str, Any]:
