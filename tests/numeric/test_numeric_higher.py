@@ -19,20 +19,20 @@ R = sympy.Rational
 HIGHER = [n for n, s in STENCILS.items() if s.derivative > 1 and not s.mixed]
 
 #: 12 smooth functions at points where f''', f^(4) and f^(6) do not vanish (the truncation
-#: derivatives of the second-difference rows)
+#: derivatives of the second-difference rows) and nothing changes fast nearby
 SMOOTH = [
-    ("polynomial", x**6 - 3 * x**2 + 1, 1.3),
-    ("exp", sympy.exp(x), 0.7),
-    ("log", sympy.log(x), 2.5),
-    ("sin", sympy.sin(x), 0.9),
-    ("product", x * sympy.cos(x), 1.1),
-    ("sqrt", sympy.sqrt(x), 3.0),
-    ("cube root", x ** R(1, 3), 2.0),
-    ("rational", 1 / (1 + x**2), 0.6),
-    ("exp-sin", sympy.exp(sympy.sin(x)), 1.3),
-    ("tan", sympy.tan(x), 0.4),
-    ("atan", sympy.atan(x), 0.8),
-    ("log-poly", sympy.log(1 + x**2), 1.2),
+    ("polynomial", x**7 + 3 * x**4, 1.2),
+    ("cosh", sympy.cosh(x), 0.8),
+    ("log", sympy.log(x + 2), 0.5),
+    ("cos", sympy.cos(3 * x), 0.4),
+    ("product", x * sympy.sin(x), 0.6),
+    ("power 5/2", x ** R(5, 2), 1.7),
+    ("power 2/3", x ** R(2, 3), 1.4),
+    ("reciprocal", 1 / (2 + x), 0.3),
+    ("exp-cos", sympy.exp(sympy.cos(x)), 0.9),
+    ("atan", sympy.atan(2 * x), 0.35),
+    ("sqrt", sympy.sqrt(1 + x**2), 0.7),
+    ("x exp(-x)", x * sympy.exp(-x), 0.5),
 ]
 
 
@@ -111,9 +111,10 @@ def test_second_difference_orders_and_best_errors(second_sweeps, name):
         assert row["verdict"] == "pass", (method, row["diagnosis"])
         assert abs(row["observed_order"] - row["expected_order"]) <= 0.15, (method, row.to_dict())
         ratio = row["best_error"] / row["theoretical_best_error"]
-        # the model adds every value's round-off at a full eps in one direction: an upper
-        # bound, so the measured best may sit below it; never more than 3x above it
-        assert 0.25 <= ratio <= 3.0, (method, ratio)
+        # within 3x either way (measured 0.45 to 2.1 here); the model adds every value's
+        # round-off at a full eps in one direction, an upper bound, so the measured best sits
+        # below it more often than above
+        assert 1 / 3 <= ratio <= 3.0, (method, ratio)
 
 
 @pytest.mark.parametrize("name", [n for n, _, _ in SMOOTH])

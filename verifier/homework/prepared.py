@@ -379,4 +379,6 @@ def _variants(
             if kind == "value" and not differs(res):
                 continue  # gives the right answer here: not a diagnosable mistake
             variants.append(Variant(name, desc, hint, values_of(res), kind))
+    # an answer that is exactly f' says more than a faulty rule that happens to give it too
+    variants.sort(key=lambda v: v.name != "first_derivative_given")
     return tuple(variants)
