@@ -223,7 +223,9 @@ def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
             p, n = st.order, st.derivative
             if math.isfinite(hb) and math.isfinite(eb) and 0 < hb < 1 and eb > 0:
                 model = eb * (n * (h / hb) ** p + p * (hb / h) ** n) / (p + n)
-                ax.plot(h, model, ":", color=colors[r.method], lw=1.0, gid=f"model_curve:{r.method}")
+                ax.plot(
+                    h, model, ":", color=colors[r.method], lw=1.0, gid=f"model_curve:{r.method}"
+                )
             if math.isfinite(r.best_h) and math.isfinite(r.best_error) and r.best_error > 0:
                 ax.plot([r.best_h], [r.best_error], "o", ms=9, mfc="none", mew=1.4,
                         color=colors[r.method], gid=f"measured_best:{r.method}")  # fmt: skip

@@ -21,7 +21,7 @@ so ``case.points`` and ``case.claimed`` are attributes.
 Traceback (most recent call last):
 ...
 verifier.errors.CaseError: ...demo.toml:6: case 'a': key 'colour': unknown key for a derivative case
-hint: known keys: atol, claimed, description, estimates, expect, function, h, h_max, h_min, id, kind, methods, per_decade, points, rtol, rules, variable
+hint: known keys: atol, claimed, description, estimates, expect, function, h, h_max, h_min, id, kind, methods, order, per_decade, points, rtol, rules, variable
 """
 
 from __future__ import annotations

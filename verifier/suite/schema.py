@@ -177,7 +177,9 @@ KEYS: dict[str, tuple[KeySpec, ...]] = {
             None,
             'entries of the Hessian, e.g. {"x,y" = "2x"} for d^2f/dx dy (judged exactly)',
         ),
-        KeySpec("h", "float", None, "step of the numeric Hessian (default eps^(1/4) max(1, |x|))"),
+        KeySpec(
+            "h", "float", None, "step of the numeric Hessian (default eps^(1/4) max(1, abs(x)))"
+        ),
     ),
 }
 #: keys every kind has; they are the fields of :class:`Case` itself
