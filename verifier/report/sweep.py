@@ -68,12 +68,16 @@ def summary_markdown(table: ErrorTable) -> str:
     ('# Error vs h: `x^2`', True)
     """
     from verifier.report.tables import markdown_cell, markdown_code, to_markdown
+    from verifier.sweep import operator
 
     parts = [
         f"# Error vs h: {markdown_code(table.function)}",
         "",
         "Reference: "
-        + ", ".join(f"d/d{v} = {markdown_code(d)}" for v, d in table.derivatives.items())
+        + ", ".join(
+            f"{operator(v, getattr(table, 'order', 1))} = {markdown_code(d)}"
+            for v, d in table.derivatives.items()
+        )
         + " (rule engine, mpmath 30 digits at the exact float64 point).",
         "",
         to_markdown(table.summary_frame()),
