@@ -346,8 +346,7 @@ def sweep(
                 hk, ek = hk[keep], ek[keep]
                 abs_k, rel_k = cmp.abs_error[k, :-1][keep], cmp.rel_error[k, :-1][keep]
                 values = (text, v, [labels[i]] * len(hk), st.name, hk, ek, float(ref[k]))
-                frame_k = dict(zip(FRAME_COLUMNS, (*values, abs_k, rel_k), strict=True))
-                frames.append(pd.DataFrame(frame_k))
+                frames.append(dict(zip(FRAME_COLUMNS, (*values, abs_k, rel_k), strict=True)))
                 estimates.setdefault((i, v), []).append(ek)
                 at_default = (est.h[k, -1], est.value[k, -1], cmp.abs_error[k, -1])
                 row = _row(text, v, labels[i], st)
@@ -360,7 +359,7 @@ def sweep(
             point=list(labels),
             hint="choose points where f and f' are defined and finite",
         )
-    frame = pd.concat(frames or [pd.DataFrame(columns=list(FRAME_COLUMNS))], ignore_index=True)
+    frame = _frame(frames)
     # point order as given, then variable, then method order (rows are made per variable)
     rows.sort(key=lambda r: (labels.index(r["point"]), study.index(r["variable"])))
     analysis = pd.DataFrame(rows, columns=list(ANALYSIS_COLUMNS))
@@ -368,6 +367,23 @@ def sweep(
     if claims is not None:
         claim = _check_claim(claims, cf, coords, labels, refs, estimates, rtol, atol)
     return ErrorTable(text, e, names, frame, analysis, claim, grid, derivs)
+
+
+def _frame(parts: list[dict[str, Any]]) -> Any:
+    """One DataFrame of the per-(point, method) columns (one construction, not one each)."""
+    import pandas as pd
+
+    if not parts:
+        return pd.DataFrame(columns=list(FRAME_COLUMNS))
+    sizes = [len(p["h"]) for p in parts]
+    return pd.DataFrame(
+        {
+            c: np.concatenate([np.asarray(p[c]) for p in parts])
+            if c not in ("function", "variable", "method", "exact")
+            else np.repeat([p[c] for p in parts], sizes)
+            for c in FRAME_COLUMNS
+        }
+    )
 
 
 def _check_claim(
