@@ -114,27 +114,11 @@ def render_html(
     )
 
 
-_TEX_SYMBOLS = {"<": "\\textless{}", ">": "\\textgreater{}", "|": "\\textbar{}"}
-
-
 def _tex_escape(text: Any) -> str:
-    out = []
-    for ch in str(text):
-        if ch in "&%$#_{}":
-            out.append("\\" + ch)
-        elif ch == "\\":
-            out.append("\\textbackslash{}")
-        elif ch == "^":
-            out.append("\\textasciicircum{}")
-        elif ch == "~":
-            out.append("\\textasciitilde{}")
-        elif ch in _TEX_SYMBOLS:
-            out.append(_TEX_SYMBOLS[ch])
-        elif ord(ch) < 128:
-            out.append(ch)
-        else:
-            out.append("?")  # pdflatex without extra packages knows ASCII only
-    return "".join(out)
+    from verifier.report.tables import latex_text
+
+    # pdflatex without extra packages: ASCII only (anything else becomes "?")
+    return latex_text(text).encode("ascii", "replace").decode("ascii")
 
 
 def render_latex(

@@ -43,6 +43,7 @@ __all__ = [
     "to_json",
     "to_latex",
     "to_markdown",
+    "latex_text",
 ]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP's list)
@@ -200,4 +201,39 @@ def to_latex(frame: Any) -> str:
     >>> "x\\\\_1" in to_latex(pd.DataFrame({"f": ["x_1"]}))
     True
     """
-    return frame.to_latex(index=False, escape=True)
+    out = frame.copy()
+    for c in _text_columns(out):
+        out[c] = out[c].map(lambda v: latex_text(v) if isinstance(v, str) else v)
+    out.columns = [latex_text(str(c)) for c in out.columns]
+    text = out.to_latex(index=False, escape=False)
+    # plain rules: the tabular compiles without the booktabs package
+    for rule in ("\\toprule", "\\midrule", "\\bottomrule"):
+        text = text.replace(rule, "\\hline")
+    return text
+
+
+#: LaTeX text mode: the characters that are commands (or errors) there
+_LATEX_TEXT = {
+    "\\": "\\textbackslash{}",
+    "^": "\\textasciicircum{}",
+    "~": "\\textasciitilde{}",
+    "_": "\\_",
+    "&": "\\&",
+    "%": "\\%",
+    "$": "\\$",
+    "#": "\\#",
+    "{": "\\{",
+    "}": "\\}",
+    "<": "\\textless{}",
+    ">": "\\textgreater{}",
+    "|": "\\textbar{}",
+}
+
+
+def latex_text(text: Any) -> str:
+    """``text`` safe in LaTeX's text mode (headers and cells of :func:`to_latex`).
+
+    >>> print(latex_text("best_h: x^2 & 5%"))
+    best\\_h: x\\textasciicircum{}2 \\& 5\\%
+    """
+    return "".join(_LATEX_TEXT.get(ch, ch) for ch in str(text))

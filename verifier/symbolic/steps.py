@@ -23,7 +23,7 @@ import sympy
 from verifier.errors import VerifierError
 from verifier.symbolic.rules import RULE_INFO, Derivation, Step, identity_of
 
-__all__ = ["FORMATS", "format_expr", "render_steps", "derivation_to_dict"]
+__all__ = ["FORMATS", "format_expr", "latex_expr", "render_steps", "derivation_to_dict"]
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -196,13 +196,9 @@ def _label(rule: str) -> str:
     return RULE_INFO.get(rule, (rule, "", ""))[0]
 
 
-def _identity(step: Step, latex: bool = False) -> str:
-    """The identity the step used (LaTeX: the rule's general form)."""
-    text = identity_of(step)
-    if not latex or not text:
-        return text
-    generic = RULE_INFO[step.rule]
-    return generic[2] if text == generic[1] else f"\\text{{{text}}}"
+def _identity(step: Step) -> str:
+    """The identity the step used, as text."""
+    return identity_of(step)
 
 
 def _result_text(step: Step) -> str:
@@ -278,28 +274,67 @@ def _render_markdown(d: Derivation) -> str:
     return "\n".join(lines)
 
 
-def _tex(e: sympy.Basic) -> str:
-    return sympy.latex(e)
+def latex_expr(e: sympy.Basic) -> str:
+    """An expression as LaTeX math (``\\ln`` for the natural log, as students write it).
+
+    >>> from verifier.expr import symbol
+    >>> latex_expr(sympy.log(symbol("x")) / symbol("x"))
+    '\\frac{\\ln{\\left(x \\right)}}{x}'
+    """
+    return sympy.latex(e, ln_notation=True, inv_trig_style="full")
+
+
+_tex = latex_expr
+
+# LaTeX's text mode: these characters are commands or errors there
+_TEXT_ESCAPES = {
+    "\\": "\\textbackslash{}",
+    "^": "\\textasciicircum{}",
+    "_": "\\_",
+    "&": "\\&",
+    "%": "\\%",
+    "$": "\\$",
+    "#": "\\#",
+    "{": "\\{",
+    "}": "\\}",
+    "~": "\\textasciitilde{}",
+}
+
+
+def _text(s: str) -> str:
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in str(s))
+
+
+#: list levels of the LaTeX steps below the top one (LaTeX allows four in all)
+_LATEX_DEPTH = 3
 
 
 def _render_latex(d: Derivation) -> str:
     def item(step: Step, depth: int) -> list[str]:
         pad = "  " * (depth + 1)
         dd = f"\\frac{{d}}{{d{_tex(step.var)}}}\\left({_tex(step.expr)}\\right)"
-        text = f"{pad}\\item {_label(step.rule)}: ${dd} = {_tex(step.result)}$"
+        text = f"{pad}\\item {_text(_label(step.rule))}: ${dd} = {_tex(step.result)}$"
         if step.rule == "chain" and len(step.substeps) == 2:
             text += f" with ${_tex(step.substeps[0].var)} = {_tex(step.substeps[1].expr)}$"
         if step.note:
-            text += f" ({step.note})"
-        ident = _identity(step, latex=True)
-        if ident:
-            text += f", using ${ident}$"
+            text += f" ({_text(step.note)})"
+        ident = _identity(step)
+        if ident:  # the rule's general form in math mode; a particular one as text
+            generic = RULE_INFO[step.rule]
+            text += f", using ${generic[2]}$" if ident == generic[1] else f", using {_text(ident)}"
+        if depth >= _LATEX_DEPTH:  # LaTeX nests lists 4 deep: deeper steps are indented
+            text = text.replace(
+                "\\item ", f"\\item[] \\hspace*{{{depth - _LATEX_DEPTH + 1}em}}$\\cdot$ ", 1
+            )
         out = [text]
-        if step.substeps:
+        if step.substeps and depth < _LATEX_DEPTH:
             out.append(f"{pad}\\begin{{itemize}}")
             for s in step.substeps:
                 out.extend(item(s, depth + 1))
             out.append(f"{pad}\\end{{itemize}}")
+        else:
+            for s in step.substeps:
+                out.extend(item(s, depth + 1))
         return out
 
     v = _tex(d.var)
@@ -366,7 +401,7 @@ def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
         "var": d.var.name,
         "result": _final_text(d),
         "result_sympy": str(d.result),
-        "result_latex": sympy.latex(d.result),
+        "result_latex": latex_expr(d.result),
         "unsimplified": str(d.unsimplified),
         "expr_sympy": str(d.expr),
         "rules_used": sorted(d.rules_used),
