@@ -67,10 +67,10 @@ def infer_variable(expr: object, asked: str | None, text: str) -> str:
     has no variable: ``x`` (its derivative is 0).
 
     >>> from verifier.expr import parse
-    >>> infer_variable(parse("t^2 + 1"), None, "t^2 + 1")
+    >>> infer_variable(parse("t^2 + 1", variables=None), None, "t^2 + 1")
     't'
     >>> try:
-    ...     infer_variable(parse("x0^2+x1^2"), None, "x0^2+x1^2")
+    ...     infer_variable(parse("x0^2+x1^2", variables=None), None, "x0^2+x1^2")
     ... except VerifierError as exc:
     ...     print(exc)
     x0^2+x1^2 has several variables (x0, x1): which one?
@@ -79,7 +79,7 @@ def infer_variable(expr: object, asked: str | None, text: str) -> str:
     names = sorted(str(s) for s in getattr(expr, "free_symbols", ()))
     if asked is not None:
         asked = asked.strip()
-        if names and asked not in names:
+        if names and asked.isidentifier() and asked not in names:
             raise VerifierError(
                 f"--var {asked}: {text} has no {asked}; its variables: {', '.join(names)}",
                 hint=f"use --var {names[0]}"

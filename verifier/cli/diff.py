@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from verifier.cli.args import infer_variable
     from verifier.expr import parse
     from verifier.symbolic.rules import differentiate
-    from verifier.symbolic.steps import derivation_to_dict, format_expr, latex_expr, render_steps
+    from verifier.symbolic.steps import derivation_to_dict, latex_expr, render_steps, result_text
 
     expr = parse(args.expr, variables=None)
     var = infer_variable(expr, args.var, args.expr.strip())
@@ -73,5 +73,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "python":
         print(derivation.result)
     else:
-        print(format_expr(derivation.result))
+        print(result_text(derivation))
     return 0

@@ -23,7 +23,14 @@ import sympy
 from verifier.errors import VerifierError
 from verifier.symbolic.rules import RULE_INFO, Derivation, Step, identity_of
 
-__all__ = ["FORMATS", "format_expr", "latex_expr", "render_steps", "derivation_to_dict"]
+__all__ = [
+    "FORMATS",
+    "format_expr",
+    "latex_expr",
+    "render_steps",
+    "result_text",
+    "derivation_to_dict",
+]
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -234,6 +241,16 @@ def _text_line(step: Step) -> str:
     return line
 
 
+def result_text(d: Derivation) -> str:
+    """The result in homework notation, as the steps' last line writes it.
+
+    >>> from verifier.symbolic.rules import differentiate
+    >>> result_text(differentiate("x^3 e^x"))
+    '3x^2 e^x + x^3 e^x'
+    """
+    return _final_text(d)
+
+
 def _final_text(d: Derivation) -> str:
     if d.result == d.unsimplified and d.step.result == d.unsimplified:
         return _result_text(d.step)
@@ -275,11 +292,11 @@ def _render_markdown(d: Derivation) -> str:
 
 
 def latex_expr(e: sympy.Basic) -> str:
-    """An expression as LaTeX math (``\\ln`` for the natural log, as students write it).
+    """An expression as LaTeX math, ``ln`` and ``arcsin`` as students write them.
 
     >>> from verifier.expr import symbol
-    >>> latex_expr(sympy.log(symbol("x")) / symbol("x"))
-    '\\frac{\\ln{\\left(x \\right)}}{x}'
+    >>> print(latex_expr(sympy.log(symbol("x")) / symbol("x")))
+    \\frac{\\ln{\\left(x \\right)}}{x}
     """
     return sympy.latex(e, ln_notation=True, inv_trig_style="full")
 
