@@ -27,6 +27,7 @@ LEVELS: dict[str, int] = {
     "reference": 5,
     "sweep": 6,
     "network": 6,
+    "sweep_api": 7,  # verifier.sweep(f, at=...): text, expression or a Python callable
     "gradcheck": 7,
     "homework": 7,
     "descent": 8,

@@ -28,11 +28,12 @@ import sympy
 from verifier import reference
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
-from verifier.numeric.estimate import estimate_derivative
+from verifier.numeric.estimate import column_frame, estimate_derivative
 from verifier.numeric.evaluate import compile_function
 from verifier.numeric.stencils import STENCILS, Stencil, get_stencil, h_grid
 from verifier.points import format_number, format_point, points_array
 from verifier.policy import combine_verdicts, derivative_comparison, judge_derivative, judge_order
+from verifier.symbolic.steps import derivatives_latex
 
 __all__ = [
     "ANALYSIS_COLUMNS",
@@ -152,6 +153,7 @@ class ErrorTable:
     claim: ClaimCheck | None = None
     steps: np.ndarray = field(default_factory=h_grid)
     derivatives: dict[str, sympy.Expr] = field(default_factory=dict)
+    reference: str = ""  # what the errors are measured against, when not the rule engine
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -194,7 +196,7 @@ class ErrorTable:
     def summary(self) -> str:
         """Compact text: per method best h, best error, observed / expected order, flags."""
         derivs = ", ".join(f"d/d{v} = {d}" for v, d in self.derivatives.items())
-        head = f"f = {self.function}   ({derivs}; rule engine, mpmath 30 digits)"
+        head = f"f = {self.function}   ({self.reference or derivs + '; rule engine, mpmath 30 digits'})"
         lines = [head, self.summary_frame().to_string(index=False)]
         lines += [f"note: {d}" for d in self.diagnoses]
         if self.claim is not None:
@@ -211,6 +213,9 @@ class ErrorTable:
         verdict = {"pass": "passed", "fail": "FAILED"}.get(self.verdict, "inconclusive")
         head = f"<p><b>f = {html.escape(self.function)}</b>: {verdict}</p>"
         return head + self.summary_frame().to_html(index=False)
+
+    def _repr_latex_(self) -> str:  # notebooks: f, its derivatives and the verdict, as math
+        return derivatives_latex(self.expr, self.derivatives, self.verdict)
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -359,7 +364,7 @@ def sweep(
             point=list(labels),
             hint="choose points where f and f' are defined and finite",
         )
-    frame = _frame(frames)
+    frame = column_frame(frames, FRAME_COLUMNS, repeated=(*_KEY[:2], _KEY[3], "exact"))
     # point order as given, then variable, then method order (rows are made per variable)
     rows.sort(key=lambda r: (labels.index(r["point"]), study.index(r["variable"])))
     analysis = pd.DataFrame(rows, columns=list(ANALYSIS_COLUMNS))
@@ -367,23 +372,6 @@ def sweep(
     if claims is not None:
         claim = _check_claim(claims, cf, coords, labels, refs, estimates, rtol, atol)
     return ErrorTable(text, e, names, frame, analysis, claim, grid, derivs)
-
-
-def _frame(parts: list[dict[str, Any]]) -> Any:
-    """One DataFrame of the per-(point, method) columns (one construction, not one each)."""
-    import pandas as pd
-
-    if not parts:
-        return pd.DataFrame(columns=list(FRAME_COLUMNS))
-    sizes = [len(p["h"]) for p in parts]
-    return pd.DataFrame(
-        {
-            c: np.concatenate([np.asarray(p[c]) for p in parts])
-            if c not in ("function", "variable", "method", "exact")
-            else np.repeat([p[c] for p in parts], sizes)
-            for c in FRAME_COLUMNS
-        }
-    )
 
 
 def _check_claim(

@@ -363,7 +363,8 @@ def _nice_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
             step *= m
             break
     start = math.ceil(lo / step) * step
-    return [start + i * step for i in range(int((hi - start) / step) + 1)]
+    count = int(hi / step - start / step) + 1
+    return [start + i * step for i in range(count)]
 
 
 def _tick(v: float) -> str:

@@ -29,6 +29,8 @@ __all__ = [
     "latex_expr",
     "render_steps",
     "result_text",
+    "derivation_html",
+    "derivatives_latex",
     "derivation_to_dict",
 ]
 
@@ -402,6 +404,38 @@ def _step_dict(step: Step) -> dict[str, Any]:
         "note": step.note,
         "substeps": [_step_dict(s) for s in step.substeps],
     }
+
+
+def derivatives_latex(expr: sympy.Expr, derivatives: dict[str, sympy.Expr], verdict: str) -> str:
+    """f, its partial derivatives and a verdict as one line of LaTeX math (a sweep's view).
+
+    >>> from verifier.expr import symbol
+    >>> x = symbol("x")
+    >>> print(derivatives_latex(x**2, {"x": 2 * x}, "pass"))
+    $f = x^{2},\\quad \\partial_{x} f = 2 x\\quad\\text{(passed)}$
+    """
+    parts = [f"f = {latex_expr(expr)}"]
+    parts += [f"\\partial_{{{v}}} f = {latex_expr(d)}" for v, d in derivatives.items()]
+    said = {"pass": "passed", "fail": "FAILED"}.get(verdict, "inconclusive")
+    return "$" + ",\\quad ".join(parts) + f"\\quad\\text{{({said})}}$"
+
+
+def derivation_html(derivation: Derivation) -> str:
+    """The result and the steps as escaped HTML (a notebook's view of a derivation).
+
+    >>> from verifier.symbolic.rules import differentiate
+    >>> html = derivation_html(differentiate("x^3 e^x"))
+    >>> "<b>3x^2 e^x + x^3 e^x</b>" in html and "product rule" in html
+    True
+    """
+    import html
+
+    d = derivation
+    head = (
+        f"<p>d/d{html.escape(d.var.name)} [{html.escape(format_expr(d.expr))}] = "
+        f"<b>{html.escape(_final_text(d))}</b></p>"
+    )
+    return head + f"<pre>{html.escape(render_steps(d, 'text'))}</pre>"
 
 
 def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
