@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
                 hint="run from the project's root folder, or give case files: verifier run PATH...",
             )
         paths = [DEFAULT_CASES]
-    from verifier.report.suite import failure_lines, summary_text, write_suite_report
-    from verifier.suite.run import collect, run_suite
+    from verifier.report.suite import draw_case, failure_lines, summary_text, write_suite_report
+    from verifier.suite.run import collect, run_case, run_suite
 
     jobs = args.jobs or os.cpu_count() or 1
     bar = None
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
         tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked
         cases, _ = collect(paths, args.select)
-        # one step per case run and one per case drawn in the report
+        # one step per case (run, and drawn with --format html), one per case's report card
         steps = len(cases) * (2 if "html" in formats else 1)
         bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False)
 
@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
         preload()  # the workers fork with the runners' modules loaded
         executor = ProcessPoolExecutor(max_workers=jobs)
     try:
-        result = run_suite(paths, executor=executor, select=args.select, progress=progress)
+        # with the HTML report, each case's figures are drawn where it ran (in the workers)
+        runner = draw_case if "html" in formats else run_case
+        result = run_suite(
+            paths, executor=executor, select=args.select, progress=progress, runner=runner
+        )
         if executor is not None:
             executor.shutdown()
             executor = None

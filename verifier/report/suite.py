@@ -31,6 +31,7 @@ from verifier.report.page import DEFAULT_FORMATS, Section, write_report
 __all__ = [
     "SUMMARY_KEYS",
     "case_figures",
+    "draw_case",
     "error_plot",
     "failure_lines",
     "homework_rows",
@@ -154,6 +155,20 @@ def case_figures(outcome: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def draw_case(case: Any) -> Any:
+    """Run one case and draw its figures at once (in a worker, for ``verifier run --jobs``).
+
+    The figures travel back in the outcome's ``extras["figures"]``, which
+    :func:`write_suite_report` uses instead of drawing them again.
+    """
+    from verifier.suite.run import run_case
+
+    outcome = run_case(case)
+    if outcome.case.kind != "homework":
+        outcome.extras["figures"] = case_figures(outcome)
+    return outcome
+
+
 def _section(outcome: Any, figures: tuple[tuple[str, str], ...]) -> Section:
     import pandas as pd
 
@@ -245,7 +260,8 @@ def write_suite_report(
     if "html" in formats:
         for o in result.outcomes:
             if o.case.kind != "homework":
-                sections.append(_section(o, case_figures(o)))
+                drawn = o.extras.get("figures")  # drawn where the case ran (draw_case)
+                sections.append(_section(o, drawn if drawn is not None else case_figures(o)))
             if progress is not None:
                 progress(1)
     return write_report(

@@ -161,18 +161,19 @@ def _outcomes(
     cases: list[Case],
     executor: Executor | None,
     progress: Callable[[CaseOutcome], None] | None,
+    runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> tuple[CaseOutcome, ...]:
     """Every case's outcome, in the cases' order (an executor runs them in any order)."""
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     if executor is None:
         for i, case in enumerate(cases):
-            outcomes[i] = run_case(case)
+            outcomes[i] = runner(case)
             if progress:
                 progress(outcomes[i])
     else:
         from concurrent.futures import as_completed
 
-        futures = {executor.submit(run_case, case): i for i, case in enumerate(cases)}
+        futures = {executor.submit(runner, case): i for i, case in enumerate(cases)}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -220,6 +221,7 @@ def run_suite(
     executor: Executor | None = None,
     select: str | Callable[[Case], bool] | None = None,
     progress: Callable[[CaseOutcome], None] | None = None,
+    runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> SuiteResult:
     """Run every case in ``paths`` (files or folders) and gather a :class:`SuiteResult`.
 
@@ -227,7 +229,8 @@ def run_suite(
     parallel); None runs them here, one by one.  ``select``: a substring or glob of case ids
     (``-k``), or a predicate.  ``progress`` is called with each finished case.  A broken
     file becomes a problem (exit code 2) and its valid cases still run; a case that raises
-    becomes an ``error`` row.  See the module docstring for an example.
+    becomes an ``error`` row.  ``runner`` runs one case (default :func:`run_case`; a
+    picklable wrapper of it can do more work per case in the workers, such as drawing).  See the module docstring for an example.
     """
     import pandas as pd
 
@@ -235,7 +238,7 @@ def run_suite(
         paths = [paths]
     t0 = time.perf_counter()
     cases, problems = collect(paths, select)
-    done = _outcomes(cases, executor, progress)
+    done = _outcomes(cases, executor, progress, runner)
     rows = [r for o in done for r in o.rows] + [_problem_row(p) for p in problems]
     return SuiteResult(
         results=pd.DataFrame(rows, columns=RESULT_COLUMNS),
