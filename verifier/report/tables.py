@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from verifier.symbolic.steps import latex_text
+
 __all__ = [
     "escape_html",
     "json_clean",
@@ -210,30 +212,3 @@ def to_latex(frame: Any) -> str:
     for rule in ("\\toprule", "\\midrule", "\\bottomrule"):
         text = text.replace(rule, "\\hline")
     return text
-
-
-#: LaTeX text mode: the characters that are commands (or errors) there
-_LATEX_TEXT = {
-    "\\": "\\textbackslash{}",
-    "^": "\\textasciicircum{}",
-    "~": "\\textasciitilde{}",
-    "_": "\\_",
-    "&": "\\&",
-    "%": "\\%",
-    "$": "\\$",
-    "#": "\\#",
-    "{": "\\{",
-    "}": "\\}",
-    "<": "\\textless{}",
-    ">": "\\textgreater{}",
-    "|": "\\textbar{}",
-}
-
-
-def latex_text(text: Any) -> str:
-    """``text`` safe in LaTeX's text mode (headers and cells of :func:`to_latex`).
-
-    >>> print(latex_text("best_h: x^2 & 5%"))
-    best\\_h: x\\textasciicircum{}2 \\& 5\\%
-    """
-    return "".join(_LATEX_TEXT.get(ch, ch) for ch in str(text))

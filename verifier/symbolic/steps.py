@@ -27,6 +27,7 @@ __all__ = [
     "FORMATS",
     "format_expr",
     "latex_expr",
+    "latex_text",
     "render_steps",
     "result_text",
     "derivation_html",
@@ -305,10 +306,11 @@ def latex_expr(e: sympy.Basic) -> str:
 
 _tex = latex_expr
 
-# LaTeX's text mode: these characters are commands or errors there
+#: LaTeX's text mode: the characters that are commands (or errors) there
 _TEXT_ESCAPES = {
     "\\": "\\textbackslash{}",
     "^": "\\textasciicircum{}",
+    "~": "\\textasciitilde{}",
     "_": "\\_",
     "&": "\\&",
     "%": "\\%",
@@ -316,12 +318,22 @@ _TEXT_ESCAPES = {
     "#": "\\#",
     "{": "\\{",
     "}": "\\}",
-    "~": "\\textasciitilde{}",
+    "<": "\\textless{}",
+    ">": "\\textgreater{}",
+    "|": "\\textbar{}",
 }
 
 
-def _text(s: str) -> str:
-    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in str(s))
+def latex_text(text: Any) -> str:
+    """``text`` safe in LaTeX's text mode (steps, notes, table cells and headers).
+
+    >>> print(latex_text("best_h: x^2 & 5%"))
+    best\\_h: x\\textasciicircum{}2 \\& 5\\%
+    """
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in str(text))
+
+
+_text = latex_text
 
 
 #: list levels of the LaTeX steps below the top one (LaTeX allows four in all)
