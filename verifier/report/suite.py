@@ -79,8 +79,8 @@ def error_plot(
     """A case's log-log error-vs-h figure as (caption, PNG bytes), for its first point.
 
     The picture ``verifier sweep`` draws (:func:`verifier.report.plots.error_figure`), for
-    the first point of ``frame`` only (one panel per variable there): a report holds about a
-    hundred of these, and errors.csv has every point.  ``frame`` is a tidy error table
+    the first point of ``frame`` only (one panel per variable there), as a PNG to keep or
+    send; the HTML page draws every point itself, in SVG (:func:`case_figures`).  ``frame`` is a tidy error table
     (columns ``h``, ``method``, ``abs_error`` or ``rel_error``, optionally ``point``,
     ``variable``); ``analysis`` the per-method table, if there is one.
 
