@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -111,12 +112,14 @@ def sweep(
 
 def _vectorised(f: Callable[..., Any], kind: type) -> Callable[[np.ndarray], np.ndarray]:
     def call(x: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # a scalar function (math.exp) given an array: one value at a time instead
+            warnings.simplefilter("error", DeprecationWarning)
             try:
                 y = np.asarray(f(x))
                 if y.shape == np.shape(x):
                     return y
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, DeprecationWarning):
                 pass
             flat = [f(v) for v in np.ravel(x)]
             return np.asarray(flat, dtype=kind).reshape(np.shape(x))
@@ -127,10 +130,12 @@ def _vectorised(f: Callable[..., Any], kind: type) -> Callable[[np.ndarray], np.
 def _compiled(f: Callable[..., Any], name: str, probe: float) -> CompiledFunction:
     complex_fn, why = None, ""
     try:
-        value = complex(np.asarray(f(np.asarray([probe + 1e-3j]))).ravel()[0])
+        with warnings.catch_warnings():  # a function that casts complex to real drops it
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            value = complex(_vectorised(f, complex)(np.asarray([probe + 1e-3j])).ravel()[0])
         complex_fn = _vectorised(f, complex) if value.imag != 0 else None
         why = "" if complex_fn else "the function drops the imaginary part"
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, np.exceptions.ComplexWarning):
         why = "the function does not accept complex numbers"
     real = _vectorised(f, float)
     return CompiledFunction(sympy.Symbol(name), ("x",), real, complex_fn, why)
