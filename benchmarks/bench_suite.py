@@ -9,6 +9,13 @@ rest of the numeric sweep: stencils, 30-digit references, error analysis), gradi
 gradient check, and report writing (plots, HTML, CSV, JUnit).
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_suite.py [--repeat 3] [--cases cases]
+        [--baseline 8aecf60]
+
+``--baseline REF`` also times the code of git revision REF (``git archive`` into a temporary
+folder, run with its own ``cases/``), in the same invocation, runs interleaved, and prints
+both and the ratio: "before" and "after" on the same machine at the same load.  The CPU
+seconds (all processes) are printed beside the wall time: on a shared machine the wall time
+moves with the other work, the CPU time much less.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # exclusively (a phase running inside another is taken out of the outer one).
 PHASES: list[tuple[str, str, str]] = [
     ("verifier.report.suite", "write_suite_report", "report writing (HTML, CSV, JUnit)"),
-    ("verifier.report.suite", "error_plot", "report writing: error-vs-h plots"),
+    ("verifier.report.suite", "case_figures", "report writing: figures (SVG)"),
     ("verifier.homework.judge", "check_answer", "grading (homework cases)"),
     ("verifier.gradcheck", "gradcheck_network", "gradient check (network cases)"),
     ("verifier.sweep", "sweep", "estimates (numeric sweep, references, analysis)"),
@@ -90,18 +97,27 @@ def phase_shares(cases: Path) -> tuple[float, dict[str, float]]:
     return total, shares
 
 
-def wall(cases: Path, jobs: int, repeat: int) -> tuple[list[float], list[float]]:
-    """Wall and CPU seconds (all processes) of ``verifier run --jobs N`` in a fresh process."""
+def wall(cases: Path, jobs: int, repeat: int, root: Path = ROOT) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds (all processes) of ``verifier run --jobs N`` in a fresh process.
+
+    ``root``: the source tree whose ``verifier`` runs (on PYTHONPATH, the working folder).
+    """
     import resource
 
     walls, cpus = [], []
+    env = {**os.environ, "PYTHONPATH": str(root), "OPENBLAS_NUM_THREADS": "1"}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as out:
             cmd = [sys.executable, "-m", "verifier.cli", "run", str(cases), "--out", out]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             done = subprocess.run(
-                [*cmd, "--quiet", "--jobs", str(jobs)], capture_output=True, text=True, check=False
+                [*cmd, "--quiet", "--jobs", str(jobs)],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=root,
+                env=env,
             )
             walls.append(time.perf_counter() - t0)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -113,25 +129,61 @@ def wall(cases: Path, jobs: int, repeat: int) -> tuple[list[float], list[float]]
     return walls, cpus
 
 
+def _checkout(ref: str, into: Path) -> Path:
+    """The tree of git revision ``ref`` of this repository, unpacked into ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def _report(label: str, cases: Path, runs: dict[int, tuple[list[float], list[float]]]) -> None:
+    print(f"{label} ({cases}): `verifier run`, report included, fresh processes")
+    for jobs, (walls, cpus) in runs.items():
+        print(
+            f"  --jobs {jobs}: wall {statistics.median(walls):6.2f} s, CPU "
+            f"{statistics.median(cpus):6.2f} s   (wall runs: {', '.join(f'{t:.2f}' for t in walls)})"
+        )
+    m1, m2 = (statistics.median(runs[j][0]) for j in (1, 2))
+    print(f"  speed-up --jobs 2 vs --jobs 1 (wall): {m1 / m2:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cases", default=str(ROOT / "cases"))
+    ap.add_argument("--baseline", default=None, metavar="REF", help="also time git revision REF")
+    ap.add_argument("--no-phases", action="store_true", help="skip the in-process breakdown")
     args = ap.parse_args()
     cases = Path(args.cases)
 
     load = os.getloadavg()[0]
-    one, cpu1 = wall(cases, 1, args.repeat)
-    two, cpu2 = wall(cases, 2, args.repeat)
-    m1, m2 = statistics.median(one), statistics.median(two)
-    print(f"bundled suite ({cases}): `verifier run`, median of {args.repeat} fresh processes")
-    print(f"  load average before: {load:.2f} on {os.cpu_count()} cores (other work slows both)")
-    for jobs, walls, cpus in ((1, one, cpu1), (2, two, cpu2)):
-        print(
-            f"  --jobs {jobs}: wall {statistics.median(walls):6.2f} s, CPU {statistics.median(cpus):6.2f} s"
-            f"   (wall runs: {', '.join(f'{t:.2f}' for t in walls)})"
-        )
-    print(f"  speed-up --jobs 2 vs --jobs 1 (wall): {m1 / m2:.2f}x")
+    print(f"load average before: {load:.2f} on {os.cpu_count()} cores (other work slows both)")
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"this tree": (ROOT, cases)}
+        if args.baseline:
+            base = _checkout(args.baseline, Path(tmp))
+            trees = {f"baseline {args.baseline}": (base, base / "cases"), **trees}
+        runs: dict[str, dict[int, tuple[list[float], list[float]]]] = {t: {} for t in trees}
+        for _ in range(args.repeat):  # interleaved: a load change hits both trees alike
+            for label, (root, tree_cases) in trees.items():
+                for jobs in (1, 2):
+                    w, c = wall(tree_cases, jobs, 1, root)
+                    old = runs[label].setdefault(jobs, ([], []))
+                    old[0].extend(w)
+                    old[1].extend(c)
+        for label, (_, tree_cases) in trees.items():
+            _report(label, tree_cases, runs[label])
+        if args.baseline:
+            (b, a) = (runs[t] for t in trees)
+            for jobs in (1, 2):
+                ratio = statistics.median(b[jobs][0]) / statistics.median(a[jobs][0])
+                cpu = statistics.median(b[jobs][1]) / statistics.median(a[jobs][1])
+                print(f"  --jobs {jobs}: this tree is {ratio:.1f}x faster (wall), {cpu:.1f}x (CPU)")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    if args.no_phases:
+        return
     print()
     total, shares = phase_shares(cases)
     print(f"where the time goes (one in-process --jobs 1 run, {total:.2f} s):")

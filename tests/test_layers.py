@@ -29,6 +29,7 @@ LEVELS: dict[str, int] = {
     "policy_hessian": 5,  # the numeric Hessian's verdict (POLICY["hessian"])  # the sweep's error model and curve fit (no reference: a sibling)
     "sweep": 6,
     "network": 6,
+    "sweep_api": 7,  # verifier.sweep(f, at=...): text, expression or a Python callable
     "gradcheck": 7,
     "homework": 7,
     "descent": 8,

@@ -67,7 +67,7 @@ _EXPORTS: dict[str, str] = {
     "POLICY": "policy",
     "Verdict": "policy",
     # jobs
-    "sweep": "sweep",
+    "sweep": "sweep_api",
     "ErrorTable": "sweep",
     "ClaimCheck": "sweep",
     "TwoLayerNet": "network",

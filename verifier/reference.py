@@ -332,10 +332,19 @@ def _close(a: Any, b: Any, rule: Any, scale: float) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _nth_derivative(expr: sympy.Expr, name: str, k: int) -> sympy.Expr:
-    # the error MODEL only (|f''|, |f'''|, |f^(5)|): sympy.diff on the parsed, trusted
-    # expression; the reference derivative itself always comes from the rule engine
+    # the error MODEL only (the magnitudes of f'', f''', f^(5)), one order at a time from
+    # the cached order below, by the rule engine (unsimplified: simplifying costs more than
+    # it saves; a head without a rule falls back to sympy.diff), the values sympy.diff gives
     sym = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}.get(name)
-    return sympy.diff(expr, sym, k) if sym is not None else (expr if k == 0 else sympy.Integer(0))
+    if k == 0:
+        return expr
+    if sym is None:
+        return sympy.Integer(0)
+    lower = _nth_derivative(expr, name, k - 1)
+    try:
+        return differentiate(lower, sym, fallback=True).unsimplified
+    except VerifierError:
+        return sympy.diff(lower, sym)
 
 
 def derivative_magnitudes(

@@ -28,7 +28,7 @@ import sympy
 from verifier import reference
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
-from verifier.numeric.estimate import estimate_derivative
+from verifier.numeric.estimate import column_frame, estimate_derivative
 from verifier.numeric.evaluate import compile_function
 from verifier.numeric.stencils import Stencil, get_stencil, h_grid, stencils_for
 from verifier.points import format_number, format_point, points_array
@@ -42,6 +42,7 @@ from verifier.sweep_fit import (
     order_text,
     reliable_best,
 )
+from verifier.symbolic.steps import derivatives_latex
 
 __all__ = [
     "ANALYSIS_COLUMNS",
@@ -134,6 +135,7 @@ class ErrorTable:
     steps: np.ndarray = field(default_factory=h_grid)
     derivatives: dict[str, sympy.Expr] = field(default_factory=dict)
     order: int = 1
+    reference: str = ""  # what the errors are measured against, when not the rule engine
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -177,7 +179,7 @@ class ErrorTable:
     def summary(self) -> str:
         """Compact text: per method best h, best error, observed / expected order, flags."""
         derivs = ", ".join(f"{operator(v, self.order)} = {d}" for v, d in self.derivatives.items())
-        head = f"f = {self.function}   ({derivs}; rule engine, mpmath 30 digits)"
+        head = f"f = {self.function}   ({self.reference or derivs + '; rule engine, mpmath 30 digits'})"
         lines = [head, self.summary_frame().to_string(index=False)]
         lines += [f"note: {d}" for d in self.diagnoses]
         if self.claim is not None:
@@ -194,6 +196,9 @@ class ErrorTable:
         verdict = {"pass": "passed", "fail": "FAILED"}.get(self.verdict, "inconclusive")
         head = f"<p><b>f = {html.escape(self.function)}</b>: {verdict}</p>"
         return head + self.summary_frame().to_html(index=False)
+
+    def _repr_latex_(self) -> str:  # notebooks: f, its derivatives and the verdict, as math
+        return derivatives_latex(self.expr, self.derivatives, self.verdict)
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -366,8 +371,7 @@ def sweep(
                 hk, ek = hk[keep], ek[keep]
                 abs_k, rel_k = cmp.abs_error[k, :-1][keep], cmp.rel_error[k, :-1][keep]
                 values = (text, v, [labels[i]] * len(hk), st.name, hk, ek, float(ref[k]))
-                frame_k = dict(zip(FRAME_COLUMNS, (*values, abs_k, rel_k), strict=True))
-                frames.append(pd.DataFrame(frame_k))
+                frames.append(dict(zip(FRAME_COLUMNS, (*values, abs_k, rel_k), strict=True)))
                 estimates.setdefault((i, v), []).append(ek)
                 at_default = (est.h[k, -1], est.value[k, -1], cmp.abs_error[k, -1])
                 row = analysis_row(text, v, labels[i], st)
@@ -380,7 +384,7 @@ def sweep(
             point=list(labels),
             hint="choose points where f and f' are defined and finite",
         )
-    frame = pd.concat(frames or [pd.DataFrame(columns=list(FRAME_COLUMNS))], ignore_index=True)
+    frame = column_frame(frames, FRAME_COLUMNS, repeated=(*_KEY[:2], _KEY[3], "exact"))
     # point order as given, then variable, then method order (rows are made per variable)
     rows.sort(key=lambda r: (labels.index(r["point"]), study.index(r["variable"])))
     analysis = pd.DataFrame(rows, columns=list(ANALYSIS_COLUMNS))

@@ -39,3 +39,30 @@ def test_closed_pipe_is_not_a_traceback() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) in (0, 141)
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from verifier import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out == f"verifier {__version__}\n"
+
+
+def test_negative_numbers_wherever_a_number_goes(tmp_path, capsys) -> None:
+    """argparse used to read '-1,1' and '-x^2' as unknown options (exit 2, no hint)."""
+    out = tmp_path / "d"
+    argv = ["descend", "x^2+y^2", "--from", "-1,1", "--lr", "0.1", "--steps", "5"]
+    assert main([*argv, "--out", str(out), "--quiet", "--no-plot"]) == 0
+    assert capsys.readouterr().out.strip() == "lr=0.1: slow"
+    assert main(["sweep", "x^2", "--at", "-1.5", "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    assert main(["sweep", "x^3", "--at=-2,-1", "--out", str(tmp_path / "t"), "--quiet"]) == 0
+    import pandas as pd
+
+    assert sorted(set(pd.read_csv(tmp_path / "t" / "errors.csv")["point"])) == [-2.0, -1.0]
+    assert main(["diff", "-x^2", "--var", "x"]) == 0
+    assert capsys.readouterr().out == "-2x\n"
+    # a real typo of an option is still an option error, not a value
+    with pytest.raises(SystemExit):
+        main(["diff", "x^2", "--vra", "x"])
+    assert "unrecognized arguments: --vra" in capsys.readouterr().err

@@ -16,18 +16,36 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_seed_example(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(capsys, "x^2 + 2x + 1") == (0, "2*x + 2\n", "")
+    """The result in homework notation, as the steps write it; sympy's with --format python."""
+    assert _run(capsys, "x^2 + 2x + 1") == (0, "2x + 2\n", "")
+    assert _run(capsys, "x^3 e^x") == (0, "3x^2 e^x + x^3 e^x\n", "")
+    assert _run(capsys, "x^3 e^x", "--format", "python") == (0, "x**3*exp(x) + 3*x**2*exp(x)\n", "")
 
 
-def test_leading_minus_after_double_dash(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(capsys, "--", "-x^2") == (0, "-2*x\n", "")
+def test_leading_minus(capsys: pytest.CaptureFixture[str]) -> None:
+    """An expression starting with '-' is an expression, with or without '--'."""
+    assert _run(capsys, "--", "-x^2") == (0, "-2x\n", "")
+    assert _run(capsys, "-x^2") == (0, "-2x\n", "")
+    assert _run(capsys, "-x^2", "--steps")[1].splitlines()[-1] == "result: -2x"
+    assert _run(capsys, "-3x", "--var", "x") == (0, "-3\n", "")
 
 
 def test_var_makes_a_partial_derivative(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "x^2 y + y^3", "--var", "y")
-    assert code == 0 and out == "x**2 + 3*y**2\n"
+    assert code == 0 and out == "3y^2 + x^2\n"  # in the order the steps give it
     code, out, _ = _run(capsys, "x0^2 + x1^2", "--var", "x1")
-    assert code == 0 and out == "2*x1\n"
+    assert code == 0 and out == "2x1\n"
+
+
+def test_variable_is_inferred_or_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    """One variable: that one; several: an error listing them; one that does not occur:
+    an error listing those that do (it used to print 0, exit 0)."""
+    assert _run(capsys, "t^3 + 2t") == (0, "3t^2 + 2\n", "")
+    assert _run(capsys, "7") == (0, "0\n", "")
+    code, out, err = _run(capsys, "x0^2+x1^2")
+    assert (code, out) == (2, "") and "several variables (x0, x1)" in err and "--var x0" in err
+    code, out, err = _run(capsys, "2x", "--var", "z")
+    assert (code, out) == (2, "") and "has no z; its variables: x" in err
 
 
 def test_steps_text(capsys: pytest.CaptureFixture[str]) -> None:

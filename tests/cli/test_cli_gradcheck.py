@@ -21,7 +21,9 @@ def test_passes_prints_table_and_verdict(capsys):
         "W1",
         "b1",
     ]
-    assert out.rstrip().splitlines()[-1].startswith("verdict: PASS (106 of 106 parameters checked")
+    assert out.rstrip().splitlines()[-1] == (
+        "verdict: PASS (106 parameters: 106 compared, 0 at a kink (excluded), 0 skipped)"
+    )
 
 
 @pytest.mark.parametrize("mode", ["fast", "nditer", "sample=5"])
@@ -76,3 +78,30 @@ def test_inconclusive_exits_1_with_the_reason(capsys):
     out = capsys.readouterr().out
     assert "W0: inconclusive: " in out and "cannot be resolved" in out
     assert out.rstrip().splitlines()[-1].startswith("verdict: INCONCLUSIVE (")
+
+
+def test_header_counts_compared_kinks_and_skipped_apart(capsys):
+    """The verdict line says how many were compared, excluded at a kink and not sampled."""
+    assert main(["gradcheck", *SMALL, "--mode", "sample=20"]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    # sample=20 draws 20 of each tensor (all of the smaller ones): 20 + 6 + 20 + 4 of 106
+    assert last == "verdict: PASS (106 parameters: 50 compared, 0 at a kink (excluded), 56 skipped)"
+    main(["gradcheck", *SMALL, "--h", "0.3"])  # a large step flips ReLU units: kinks
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    n = [int(w) for w in last.replace("(", " ").split() if w.isdigit()]
+    assert n[0] == 106 and n[1] + n[2] == 106 and n[2] > 0 and n[3] == 0, last
+
+
+def test_elements_are_bounded_unless_all_is_asked(tmp_path, capsys):
+    main(["gradcheck", *SMALL, "--elements", "3"])
+    out = capsys.readouterr().out
+    assert "3 worst of 106 elements" in out
+    table = out[out.index("3 worst of") :].splitlines()
+    assert [line.split()[-1] for line in table[2:5]] == ["ok", "ok", "ok"]
+    assert table[5].startswith("verdict:")  # three rows, then the verdict
+    main(["gradcheck", *SMALL, "--elements"])
+    assert "20 worst of 106 elements" in capsys.readouterr().out
+    main(["gradcheck", *SMALL, "--elements", "all"])
+    out = capsys.readouterr().out
+    assert sum(1 for line in out.splitlines() if line.rstrip().endswith(" ok")) == 106
+    assert main(["gradcheck", *SMALL, "--elements", "many"]) == 2

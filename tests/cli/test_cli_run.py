@@ -61,8 +61,8 @@ def test_bundled_suite_from_the_project_root_exits_0_and_writes_the_report(
         "0",
     )
     page = (report / "index.html").read_text()
-    assert page.count('<section class="case') == n_cases
-    assert page.count("data:image/png;base64,") >= 80
+    assert page.count('<details class="case') + page.count("<tr id=") == n_cases
+    assert page.count("data:image/svg+xml;base64,") >= 80
 
 
 def test_broken_file_exits_2_after_running_the_others(tmp_path, capsys):
@@ -121,8 +121,9 @@ def test_jobs_2_gives_the_same_results(tmp_path):
     two = pd.read_csv(tmp_path / "two" / "results.csv").drop(columns="duration")
     # pandas' default float tolerance (rtol 1e-5); the runs are the same code path anyway
     pd.testing.assert_frame_equal(one, two)
-    page = (tmp_path / "two" / "index.html").read_text()
-    assert page.count("data:image/png;base64,") == one.groupby(["file", "case"]).ngroups
+    pages = [(tmp_path / d / "index.html").read_text() for d in ("one", "two")]
+    figures = [p.count("data:image/svg+xml;base64,") for p in pages]
+    assert figures[0] == figures[1] >= one.groupby(["file", "case"]).ngroups
 
 
 @pytest.mark.parametrize(
@@ -143,3 +144,16 @@ def test_usage_errors_exit_2(tmp_path, monkeypatch, capsys, argv, message):
     err = capsys.readouterr().err
     assert err.startswith("verifier run: error: ") and message in err
     assert "Traceback" not in err
+
+
+def test_k_matches_case_ids_not_file_names(tmp_path, capsys):
+    """`-k exp` picks cases whose id has "exp", not every case of 80_expected_failures.toml."""
+    from verifier.suite.run import collect
+
+    cases, _ = collect([ROOT / "cases"], "exp")
+    everything, _ = collect([ROOT / "cases"])
+    assert [c.id for c in cases] == [c.id for c in everything if "exp" in c.id.lower()]
+    in_file = [c for c in everything if c.path.endswith("80_expected_failures.toml")]
+    assert len([c for c in cases if c in in_file]) < len(in_file)  # not the whole file
+    assert main(["run", str(ROOT / "cases"), "-k", "80_expected", "--format", "none"]) == 2
+    assert "no cases matched" in capsys.readouterr().err

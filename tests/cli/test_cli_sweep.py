@@ -199,3 +199,16 @@ def test_module_entry_point_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert (tmp_path / "errors.csv").exists() and (tmp_path / "error_vs_h.png").exists()
+
+
+def test_at_takes_a_list_or_repeats(tmp_path, capsys):
+    """`--at 1.3,2` is two points, like `--at 1.3 --at 2`; a bad one says how to write it."""
+    frames = []
+    for argv in (["--at", "1.3,2"], ["--at", "1.3", "--at", "2"]):
+        out = tmp_path / str(len(frames))
+        assert main(["sweep", "x^3", *argv, "--out", str(out), "--quiet", "--no-plot"]) == 0
+        frames.append(pd.read_csv(out / "errors.csv"))
+    assert list(dict.fromkeys(frames[0]["point"])) == [1.3, 2.0]
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    assert main(["sweep", "x^3", "--at", "1.3;2", "--out", str(tmp_path / "x")]) == 2
+    assert "repeat --at" in capsys.readouterr().err

@@ -52,3 +52,48 @@ def test_training_figure_and_files(tmp_path):
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"
     assert paths["csv"].read_text().startswith("step,loss_backprop,loss_numeric")
     assert "| regime " in study_markdown(learning_rate_study("x^2", [1.0], [0.25], steps=3))
+
+
+def test_loss_axis_fits_the_runs_and_paths_are_told_apart():
+    """Rosenbrock's fall from 4 to ~0.009 fills the axis (it used to span 1e-23..1e25);
+    lr 0.1 and 0.9 on x0^2+x1^2 (identical losses) get different markers and styles; each
+    curve is labelled with its rate and regime."""
+    import numpy as np
+
+    from verifier.descent import learning_rate_study
+    from verifier.report.descent import study_figure
+
+    rosen = learning_rate_study("100(x1 - x0^2)^2 + (1 - x0)^2", [-1, 1], [0.001], steps=300)
+    fig = study_figure(rosen)
+    lo, hi = fig.axes[-1].get_ylim()
+    losses = rosen.runs[0].losses
+    assert lo <= losses.min() and hi >= losses.max()
+    assert np.log10(hi / lo) <= np.log10(losses.max() / losses.min()) + 3  # within 3 decades
+
+    study = learning_rate_study("x0^2 + x1^2", [3, 4], [0.1, 0.9], steps=50)
+    a, b = study.runs
+    assert np.allclose(a.losses, b.losses, rtol=1e-9)  # the curves coincide...
+    fig = study_figure(study)
+    lines = [ln for ln in fig.axes[-1].get_lines() if ln.get_label().startswith("lr=")]
+    assert (
+        len({(ln.get_marker(), str(ln.get_linestyle())) for ln in lines}) == 2
+    )  # ...not the looks
+    paths = [ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("lr=")]
+    assert paths[0].get_marker() != paths[1].get_marker()
+    texts = [t.get_text() for t in fig.axes[-1].texts]
+    assert texts == ["lr=0.1: converged", "lr=0.9: oscillating"]
+
+
+def test_markdown_table_keeps_its_columns():
+    """`|grad|` in a reason used to split descend.md's table."""
+    from verifier.descent import learning_rate_study
+    from verifier.report.descent import study_markdown
+
+    md = study_markdown(learning_rate_study("x0^2 + x1^2", [3, 4], [0.001, 1.1], steps=20))
+    rows = md.splitlines()
+    assert "\\|grad\\|" in md
+
+    def cells(row: str) -> int:
+        return len(row.replace("\\|", "").split("|"))
+
+    assert len({cells(r) for r in rows}) == 1

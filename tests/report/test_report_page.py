@@ -69,17 +69,18 @@ def test_write_report_writes_every_file_whole(tmp_path, frames):
     assert len(pd.read_csv(out / "errors.csv")) == 2
 
     page = (out / "index.html").read_text()
-    # Self-contained: no scripts, no external links, fonts or stylesheets.
-    assert "<script" not in page.replace("&lt;script", "")
+    # Self-contained: one inline script (the filter), no external links, fonts or stylesheets.
+    assert page.count("<script") == 1 and "<script src" not in page
     assert not re.search(r"(src|href)=\"(https?:|//)", page)
     assert "<link" not in page and "@import" not in page and "url(" not in page
     # The reason text is escaped, not markup.
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;wrong" in page
+    assert "&lt;b&gt;wrong" in page and "<b>wrong" not in page
     # The image is embedded and decodes to the same PNG.
     (uri,) = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert base64.b64decode(uri) == png
-    assert page.count("<table") == 1 + 1 + 1  # summary, results, one section table
-    assert 'id="a-toml-square"' in page and 'href="#a-toml-square"' in page
+    assert page.count("<table") == 1  # the one section table (results.csv has every row)
+    assert 'id="a-toml-square"' in page and 'href="#a-toml-bad"' in page  # failures linked
+    assert page.index('id="a-toml-bad"') < page.index('id="a-toml-square"')  # failures first
     assert "d/dx x^2 = 2x" in page
 
     md = (out / "summary.md").read_text()
@@ -114,7 +115,7 @@ def test_every_section_is_rendered_in_order(frames):
     page = render_html(summary={"cases": 5}, results=results, sections=sections)
     positions = [page.index(f'id="s{i}"') for i in range(5)]
     assert positions == sorted(positions)
-    assert page.count('<section class="case pass"') == 5
+    assert page.count('<details class="case pass"') == 5
 
 
 def test_inconclusive_did_not_hold():
@@ -136,3 +137,34 @@ def test_inconclusive_did_not_hold():
     assert "tiny_h" in render_markdown(summary={"cases": 1}, results=results)
     page = render_html(summary={}, results=results, sections=[Section("s", "t", "inconclusive")])
     assert '<span class="verdict inconclusive">' in page
+
+
+def test_summary_first_filter_and_collapsed_cards():
+    """Counts at the top, failures linked and opened first, passed cards closed, a filter
+    and a search box, homework answers in their own table with the test's verdict apart."""
+    from verifier.report.html import render_page
+
+    sections = [Section("ok", "ok", "pass"), Section("bad", "bad", "fail", reason="wrong")]
+    hw = [
+        {
+            "anchor": "hw",
+            "case": "hw",
+            "function": "x^2",
+            "answer": "3x",
+            "read_as": "3x",
+            "student": "incorrect",
+            "mistake": "power",
+            "test": "pass",
+        }
+    ]
+    page = render_page(summary={"cases": 3, "failed": 1}, sections=sections, homework=hw)
+    assert page.index('id="summary"') < page.index('id="status"') < page.index('id="bad"')
+    assert page.index('id="bad"') < page.index('id="ok"')
+    assert re.search(r'<details class="case fail" id="bad"[^>]* open>', page)
+    assert re.search(r'<details class="case pass" id="ok"[^>]*"\s*>', page)  # closed
+    assert 'type="search"' in page and '<option value="notheld">' in page
+    row = page[page.index('<tr id="hw"') :]
+    # the student is incorrect, the test (the grader said so, as the case expects) passed
+    assert '<span class="verdict incorrect">incorrect</span>' in row
+    assert '<span class="verdict pass">pass</span>' in row
+    assert "Fails" in page and "Holds" not in page.split('id="ok"')[0]

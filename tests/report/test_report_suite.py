@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +10,7 @@ from verifier.report.suite import (
     SUMMARY_KEYS,
     error_plot,
     failure_lines,
+    homework_rows,
     suite_sections,
     summary_text,
     write_suite_report,
@@ -18,10 +18,6 @@ from verifier.report.suite import (
 from verifier.suite.run import run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    return struct.unpack(">II", png[16:24])
 
 
 def _suite(tmp_path: Path):
@@ -41,19 +37,30 @@ def _suite(tmp_path: Path):
 def test_sections_tables_and_figures(tmp_path):
     result = _suite(tmp_path)
     sections = suite_sections(result)
-    assert [s.nav for s in sections] == ["square", "wrong", "hw"]
-    assert [s.verdict for s in sections] == ["pass", "fail", "pass"]
-    square, wrong, hw = sections
+    assert [s.nav for s in sections] == ["square", "wrong"]  # homework: its own table
+    assert [s.verdict for s in sections] == ["pass", "fail"]
+    square, wrong = sections
     assert square.title == "square (c.toml, derivative)" and "power" in square.text.lower()
     captions = [caption for caption, _ in square.tables]
     assert captions == ["Verdict per point", "Best h, order and verdict per method"]
     assert {"verdict", "rule"} <= set(square.tables[1][1].columns)
-    ((caption, png),) = square.images
-    assert caption == "error vs h at x = 0.5 (first of 2 points; errors.csv has all)"
-    assert png[:4] == b"\x89PNG" and _png_size(png) == (440, 320)
+    (fcap, fsvg), (ecap, esvg) = square.figures
+    assert fcap.startswith("d/dx of x^2: the exact derivative and the claim")
+    assert 'width="900"' in fsvg and 'width="900"' in esvg
+    # every point: one line per point in each method's panel, the points named in the key
+    assert "x = 0.5" in esvg and "x = 2" in esvg
+    assert esvg.count('class="t">central<') == 1 and esvg.count('class="t">forward<') == 1
+    # forward's reference slope is labelled; central differences are exact for x^2: no slope
+    assert esvg.count("slope 1") == 1 and "slope 2" not in esvg
+    # the claim 2x equals f': drawn as "(= exact)"; the wrong claim 3x is drawn, in red
+    assert "claim (= exact)" in fsvg
+    wrong_svg = wrong.figures[0][1]
+    assert 'stroke-dasharray="8 5"' in wrong_svg and "claim (= exact)" not in wrong_svg
     assert wrong.reason.startswith("x = 2: claim 3x: claimed 6 but the derivative is 12")
-    assert hw.images == () and [c for c, _ in hw.tables] == ["Verdict per point"]
-    assert all(s.images == () for s in suite_sections(result, plots=False))
+    assert ("exact derivative", "3x^2") in wrong.facts and ("claim d/dx", "3x") in wrong.facts
+    assert all(s.figures == () for s in suite_sections(result, plots=False))
+    (hw,) = homework_rows(result)
+    assert (hw["answer"], hw["student"], hw["test"]) == ("2x", "correct", "pass")
 
 
 def test_error_plot_shows_the_first_point(tmp_path):
@@ -84,6 +91,7 @@ def test_write_suite_report_writes_every_format(tmp_path):
     written = write_suite_report(result, tmp_path / "out")
     assert sorted(written) == ["errors.csv", "index.html", "junit.xml", "results.csv", "summary.md"]
     page = written["index.html"].read_text()
-    assert page.count('<section class="case') == 3 and page.count("data:image/png;base64,") == 2
+    assert page.count('<details class="case') == 2 and page.count("data:image/svg+xml;base64,") == 4
+    assert page.count('<tr id="c-toml-hw"') == 1
     results = pd.read_csv(written["results.csv"])
     assert results["verdict"].tolist() == ["pass", "pass", "fail", "pass"]

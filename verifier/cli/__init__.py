@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="verifier",
         description="Check derivatives symbolically and numerically.",
     )
+    from verifier import __version__
+
+    parser.add_argument("--version", action="version", version=f"verifier {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for verb in VERBS:
         try:
@@ -37,8 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from verifier.cli.args import protect_negatives
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # a negative number or an expression starting with "-" is a value, not an option
+    args = parser.parse_args(protect_negatives(parser, argv))
     if not getattr(args, "verb", None):
         parser.print_help(sys.stderr)
         return 2

@@ -2,7 +2,10 @@
 
 >>> from verifier.cli import main
 >>> main(["diff", "x^2 + 2x + 1"])
-2*x + 2
+2x + 2
+0
+>>> main(["diff", "-t^3", "--format", "python"])
+-3*t**2
 0
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-FORMATS = ("text", "markdown", "latex", "json")
+FORMATS = ("text", "markdown", "latex", "json", "python")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -21,16 +24,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="differentiate an expression by rules, with steps",
         description=(
             "Differentiate EXPR (homework notation: 'x^2 + 2x + 1', 'sin x cos x', 'e^(2x)') "
-            "with respect to --var. Other letters are variables held constant (a partial "
-            "derivative). An expression starting with '-' goes after '--': "
-            "verifier diff -- '-x^2'."
+            "with respect to --var (default: the expression's one variable). Other letters "
+            "are variables held constant (a partial derivative). The result is printed the "
+            "way homework is written; --format python prints sympy's form."
         ),
     )
     parser.add_argument("expr", metavar="EXPR", help="the expression, quoted")
     parser.add_argument(
         "--var",
-        default="x",
-        help="differentiate with respect to VAR (default x); x,y is the mixed partial d^2/dy dx",
+        default=None,
+        help="differentiate with respect to VAR (default: the expression's only variable);"
+        " x,y is the mixed partial d^2/dy dx",
     )
     parser.add_argument(
         "--order", type=int, default=1, help="the derivative's order: 2 for f'' (default 1)"
@@ -42,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--format",
         choices=FORMATS,
         default="text",
-        help="output format (default text; json always includes the steps)",
+        help="output format (default text, homework notation; python: sympy's; json always "
+        "includes the steps)",
     )
     parser.add_argument(
         "--fallback",
@@ -55,21 +60,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Print the derivative (and steps); errors propagate to the dispatcher (exit 2)."""
-    import sympy
-
+    from verifier.cli.args import infer_variable
     from verifier.expr import parse
     from verifier.symbolic.rules import differentiate
-    from verifier.symbolic.steps import derivation_to_dict, render_steps
+    from verifier.symbolic.steps import derivation_to_dict, latex_expr, render_steps, result_text
 
     expr = parse(args.expr, variables=None)
-    var = [v.strip() for v in args.var.split(",")] if "," in args.var else args.var
+    if args.var is not None and "," in args.var:
+        var = [infer_variable(expr, v, args.expr.strip()) for v in args.var.split(",")]
+    else:
+        var = infer_variable(expr, args.var, args.expr.strip())
     derivation = differentiate(expr, var, order=args.order, fallback=args.fallback)
     if args.format == "json":
         print(json.dumps(derivation_to_dict(derivation), indent=2, ensure_ascii=False))
-    elif args.steps:
+    elif args.steps and args.format != "python":
         print(render_steps(derivation, args.format))
     elif args.format == "latex":
-        print(sympy.latex(derivation.result))
-    else:
+        print(latex_expr(derivation.result))
+    elif args.format == "python":
         print(derivation.result)
+    else:
+        print(result_text(derivation))
     return 0

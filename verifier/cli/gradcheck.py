@@ -8,7 +8,7 @@ check (``x + h == x``, or the difference's own error bound above ``rtol``: try
 >>> from verifier.cli import main
 >>> main(["gradcheck", "--input", "6", "--hidden", "4", "--output", "3", "--batch", "5",
 ...       "--quiet"])
-verdict: PASS (43 of 43 parameters checked, 0 kinks)
+verdict: PASS (43 parameters: 43 compared, 0 at a kink (excluded), 0 skipped)
 0
 """
 
@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+#: elements printed by a bare --elements (the worst first)
+WORST_SHOWN = 20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -51,7 +54,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--out", type=Path, default=None, help="write DIR/gradcheck.csv")
     parser.add_argument(
-        "--elements", action="store_true", help="print (and write) one row per checked element"
+        "--elements",
+        nargs="?",
+        const=str(WORST_SHOWN),
+        default=None,
+        metavar="N|all",
+        help=f"print the N worst checked elements (default {WORST_SHOWN}; 'all' for every one) "
+        "and write every element to --out DIR/gradcheck.csv",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the verdict line")
     parser.set_defaults(handler=run)
@@ -64,6 +73,40 @@ def _table(frame) -> str:
         if shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(lambda v: f"{v:.3g}")
     return shown.to_string(index=False)
+
+
+def counts(result) -> str:
+    """Parameters compared, at a kink (excluded from the verdict) and skipped (not sampled).
+
+    >>> from types import SimpleNamespace as NS
+    >>> counts(NS(n_params=39760, n_checked=39760, n_kinks=1035))
+    '39760 parameters: 38725 compared, 1035 at a kink (excluded), 0 skipped'
+    """
+    compared = result.n_checked - result.n_kinks
+    skipped = result.n_params - result.n_checked
+    return (
+        f"{result.n_params} parameters: {compared} compared, {result.n_kinks} at a kink "
+        f"(excluded), {skipped} skipped"
+    )
+
+
+def _worst(frame, how: str) -> str:
+    """The element table: every row for ``all``, else the N with the largest errors."""
+    from verifier.errors import VerifierError
+
+    if how.strip().lower() == "all":
+        return _table(frame)
+    try:
+        n = int(how)
+    except ValueError:
+        raise VerifierError(
+            f"--elements {how!r}: not a number", hint="write --elements 20, or --elements all"
+        ) from None
+    if n < 0:
+        raise VerifierError(f"--elements {how}: must be >= 0")
+    worst = frame.sort_values("rel_error", ascending=False, na_position="first").head(n)
+    head = f"{len(worst)} worst of {len(frame)} elements (--elements all prints every one):"
+    return head + "\n" + _table(worst)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,8 +134,8 @@ def run(args: argparse.Namespace) -> int:
         for t in result.tensors:
             if t.verdict != "pass":
                 print(f"{t.name}: {t.verdict}: {t.reason}")
-        if args.elements:
-            print(_table(result.to_frame(elements=True)))
+        if args.elements is not None:
+            print(_worst(result.to_frame(elements=True), args.elements))
         if result.kink_hint:
             print("note: " + result.kink_hint)
         for note in result.notes:
@@ -100,12 +143,9 @@ def run(args: argparse.Namespace) -> int:
         if result.dtype_warning:
             print("warning: " + result.dtype_warning)
     if args.out is not None:
-        frame = result.to_frame(elements=args.elements)
+        frame = result.to_frame(elements=args.elements is not None)
         write_atomic(Path(args.out) / "gradcheck.csv", frame.to_csv(index=False))
         if not args.quiet:
             print(f"wrote {Path(args.out) / 'gradcheck.csv'}")
-    print(
-        f"{result.verdict_line()} ({result.n_checked} of {result.n_params} parameters "
-        f"checked, {result.n_kinks} kinks)"
-    )
+    print(f"{result.verdict_line()} ({counts(result)})")
     return 0 if result.verdict == "pass" else 1

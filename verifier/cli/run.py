@@ -51,7 +51,7 @@ def add_parser(subparsers: Any) -> None:
         "-k",
         dest="select",
         metavar="PATTERN",
-        help="only cases whose id matches (substring or glob)",
+        help="only cases whose id matches (substring or glob; ids only, not file names)",
     )
     p.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="worker processes (0 = one per CPU)"
@@ -60,7 +60,7 @@ def add_parser(subparsers: Any) -> None:
         "--format",
         default="html,csv,md,junit",
         metavar="LIST",
-        help="report files: any of html,csv,md,junit, or none (default: all)",
+        help="report files: any of html,csv,md,junit,tex, or none (default: html,csv,md,junit)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no list of failures")
     p.set_defaults(handler=run)
@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
                 hint="run from the project's root folder, or give case files: verifier run PATH...",
             )
         paths = [DEFAULT_CASES]
-    from verifier.report.suite import failure_lines, summary_text, write_suite_report
-    from verifier.suite.run import collect, run_suite
+    from verifier.report.suite import draw_case, failure_lines, summary_text, write_suite_report
+    from verifier.suite.run import collect, run_case, run_suite
 
     jobs = args.jobs or os.cpu_count() or 1
     bar = None
@@ -105,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
 
         tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked
         cases, _ = collect(paths, args.select)
-        bar = tqdm(total=len(cases), unit="case", file=sys.stderr, leave=False)
+        # one step per case (run, and drawn with --format html), one per case's report card
+        steps = len(cases) * (2 if "html" in formats else 1)
+        bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False)
 
         def progress(outcome: Any) -> None:
             bar.set_postfix_str(outcome.case.id[:30], refresh=False)
@@ -115,19 +117,32 @@ def run(args: argparse.Namespace) -> int:
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
+        from verifier.suite.run import preload
+
+        preload()  # the workers fork with the runners' modules loaded
         executor = ProcessPoolExecutor(max_workers=jobs)
     try:
-        result = run_suite(paths, executor=executor, select=args.select, progress=progress)
-        if bar is not None:
-            bar.close()
-            bar = None
+        # with the HTML report, each case's figures are drawn where it ran (in the workers)
+        runner = draw_case if "html" in formats else run_case
+        result = run_suite(
+            paths, executor=executor, select=args.select, progress=progress, runner=runner
+        )
+        if executor is not None:
+            executor.shutdown()
+            executor = None
         if not result.outcomes and not result.problems:
             raise VerifierError(
                 "no cases matched" + (f" -k {args.select!r}" if args.select else ""),
-                hint="check the pattern and the paths",
+                hint="check the pattern and the case ids (-k matches ids only)",
             )
+        if bar is not None:
+            bar.set_postfix_str("writing the report", refresh=True)
         written = (
-            write_suite_report(result, args.out, formats, executor=executor) if formats else {}
+            write_suite_report(
+                result, args.out, formats, progress=bar.update if bar is not None else None
+            )
+            if formats
+            else {}
         )
     finally:
         if bar is not None:

@@ -45,7 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--at",
         action="append",
         metavar="POINT",
-        help="a point: 1.3, or x0=1,x1=3 for several variables (repeatable)",
+        help="points: 1.3, or 1.3,2 for two points, or x0=1,x1=3 for several variables "
+        "(repeatable)",
     )
     parser.add_argument(
         "--var",
@@ -114,7 +115,8 @@ def parse_point(text: str) -> float | dict[str, float]:
         except ValueError:
             raise VerifierError(
                 f"--at {text!r}: {what} {s.strip()!r} is not a number",
-                hint="write --at 1.3, or --at x0=1,x1=3",
+                hint="write --at 1.3; several points: --at 1.3,2 or repeat --at; several "
+                "variables: --at x0=1,x1=3",
             ) from None
         if not math.isfinite(v):
             raise VerifierError(f"--at {text!r}: {s.strip()!r} is not finite")
@@ -142,7 +144,9 @@ def _points(values: list[str] | None) -> list[Any]:
 
     if not values:
         raise VerifierError("no point given", hint="add --at 1.3 (or --at x0=1,x1=3)")
-    points = [parse_point(v) for v in values]
+    # --at 1.3,2 is two points of one variable (as --at 1.3 --at 2); x0=1,x1=3 is one point
+    words = [w for v in values for w in (v.split(",") if "=" not in v else [v])]
+    points = [parse_point(w) for w in words]
     kinds = {isinstance(p, dict) for p in points}
     if len(kinds) > 1:
         raise VerifierError(

@@ -274,3 +274,11 @@ class GradCheckResult:
 
         head = html.escape(self.summary()).replace("\n", "<br>")
         return f"<p>{head}</p>" + self.to_frame().to_html(index=False)
+
+    def _repr_latex_(self) -> str:
+        """Notebooks: the verdict and the counts as a line of LaTeX text."""
+        compared = self.n_checked - self.n_kinks
+        return (
+            f"$\\text{{{self.verdict}: {self.n_params} parameters, {compared} compared, "
+            f"{self.n_kinks} at a kink, {self.n_params - self.n_checked} skipped}}$"
+        )

@@ -139,6 +139,27 @@ class Grade:
         row["warnings"] = "; ".join(self.warnings)
         return pd.DataFrame([row])
 
+    def _repr_latex_(self) -> str:
+        """Notebooks: the function, the answer and the verdict in math and text.
+
+        >>> print(check_answer("x^2", "2x")._repr_latex_())
+        $\\frac{d}{dx}\\left(x^{2}\\right) \\overset{?}{=} 2 x$: \\text{correct}
+        """
+        import sympy
+
+        from verifier.expr import parse
+        from verifier.symbolic.steps import latex_expr
+
+        try:
+            f = latex_expr(parse(self.function, variables=None))
+            a = latex_expr(parse(self.read_as or self.answer, variables=None))
+        except Exception:  # a display must not raise: fall back to the typed text
+            f = a = None
+        v = latex_expr(sympy.Symbol(self.variable))
+        if f is None:
+            return f"$\\text{{{self.verdict}}}$"
+        return f"$\\frac{{d}}{{d{v}}}\\left({f}\\right) \\overset{{?}}{{=}} {a}$: \\text{{{self.verdict}}}"
+
     def report(self) -> str:
         """The multi-line text the CLI prints."""
         lines = [f"{self.verdict}: {self.reason}"]

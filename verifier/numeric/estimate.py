@@ -34,6 +34,7 @@ from verifier.numeric.stencils import Stencil, get_stencil
 from verifier.points import points_array
 
 __all__ = [
+    "column_frame",
     "Estimate",
     "estimate_derivative",
     "finite_difference",
@@ -290,3 +291,31 @@ def nditer_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-4) -> n
         nd_coef[index] = (fxh2 - fxh1) / (2 * h)
         it.iternext()
     return nd_coef
+
+
+def column_frame(
+    parts: Sequence[dict[str, Any]], columns: Sequence[str], *, repeated: Sequence[str] = ()
+) -> Any:
+    """A DataFrame of ``columns``: arrays concatenated, ``repeated`` values spread per row.
+
+    One construction for many curves (a DataFrame per curve and a concat cost more than
+    the arithmetic of a sweep).  A part's row count is its first non-repeated column's length.
+
+    >>> parts = [{"method": "central", "h": [0.1, 0.01]}, {"method": "forward", "h": [0.1]}]
+    >>> column_frame(parts, ("method", "h"), repeated=("method",)).values.tolist()
+    [['central', 0.1], ['central', 0.01], ['forward', 0.1]]
+    """
+    import pandas as pd
+
+    if not parts:
+        return pd.DataFrame(columns=list(columns))
+    first = next(c for c in columns if c not in repeated)
+    sizes = [len(p[first]) for p in parts]
+    return pd.DataFrame(
+        {
+            c: np.repeat([p[c] for p in parts], sizes)
+            if c in repeated
+            else np.concatenate([np.asarray(p[c]) for p in parts])
+            for c in columns
+        }
+    )

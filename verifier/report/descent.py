@@ -28,7 +28,14 @@ import numpy as np
 from verifier.files import write_atomic
 from verifier.report.plots import figure_bytes
 
-__all__ = ["study_figure", "study_markdown", "training_figure", "write_study", "write_training"]
+__all__ = [
+    "loss_limits",
+    "study_figure",
+    "study_markdown",
+    "training_figure",
+    "write_study",
+    "write_training",
+]
 
 _DPI = 110
 
@@ -48,8 +55,43 @@ def _colors() -> list[str]:
     return list(matplotlib.rcParams["axes.prop_cycle"].by_key()["color"])
 
 
+#: one look per run (marker, line style), so runs that coincide stay told apart
+_LOOKS = (("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", (0, (5, 1, 1, 1))), ("P", "-"))
+
+
+def _look(i: int, colors: list[str]) -> dict[str, Any]:
+    marker, style = _LOOKS[i % len(_LOOKS)]
+    return {"color": colors[i % len(colors)], "marker": marker, "linestyle": style}
+
+
+def loss_limits(runs: Any, ref: float = 0.0) -> tuple[float, float]:
+    """The loss axis fitted to the runs: every value of the runs that did not diverge (and
+    each run's start), rounded out to whole decades; a diverged run leaves through the top.
+
+    >>> from verifier.descent import learning_rate_study
+    >>> study = learning_rate_study("100(x1 - x0^2)^2 + (1 - x0)^2", [0, 0], [0.001], steps=100)
+    >>> lo, hi = loss_limits(study.runs)
+    >>> 1e-3 <= lo and hi <= 100
+    True
+    """
+    values = [np.abs(r.losses[0] - ref) for r in runs]
+    values += [np.abs(r.losses - ref) for r in runs if r.regime != "diverged"]
+    v = np.concatenate([np.atleast_1d(x) for x in values])
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return 1e-16, 1.0
+    hi = 10.0 ** np.ceil(np.log10(v.max()) + 0.05)
+    lo = 10.0 ** np.floor(np.log10(max(v.min(), hi * 1e-30)) - 0.05)
+    return float(lo), float(hi)
+
+
 def study_figure(study: Any) -> Any:
-    """Left: the paths on a contour of f (two variables); right: loss vs step, log scale."""
+    """Left: the paths on a contour of f (two variables); right: loss vs step, log scale.
+
+    The loss axis is fitted to the runs (:func:`loss_limits`); each run has its own colour,
+    marker and line style, markers staggered so equal curves both show; each curve ends
+    with its learning rate and regime.
+    """
     runs = study.runs
     two_d = bool(runs) and len(runs[0].variables) == 2
     fig = _figure(12 if two_d else 6.5, 5)
@@ -60,19 +102,27 @@ def study_figure(study: Any) -> Any:
     ax = axes[-1]
     all_losses = np.concatenate([r.losses[np.isfinite(r.losses)] for r in runs])
     ref = 0.0 if all_losses.size == 0 or all_losses.min() >= 0 else float(all_losses.min())
-    # a window of 48 decades around the start: exact zeros and overflowing runs would
-    # otherwise squash every other curve
-    top = max(float(np.max(np.abs(r.losses[0] - ref))) for r in runs) or 1.0
-    bottom, ceiling = top * 1e-24, top * 1e24
+    lo, hi = loss_limits(runs, ref)
     for i, r in enumerate(runs):
-        y = np.clip(np.abs(r.losses - ref), bottom, ceiling)
+        y = np.abs(r.losses - ref)
+        y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+        n = y.size
+        every = max(1, n // 12)
         ax.semilogy(
-            np.arange(y.size), y, color=colors[i % len(colors)], label=f"lr={r.lr:g} ({r.regime})"
-        )
-    ax.set_ylim(bottom / 10, ceiling * 10)
+            np.arange(n), np.clip(y, lo, hi * 10), **_look(i, colors), ms=5, lw=1.3,
+            mfc="none" if i % 2 else None, markevery=(i * max(1, every // len(runs)), every),
+            label=f"lr={r.lr:g} ({r.regime})",
+        )  # fmt: skip
+        last = int(np.max(np.nonzero(np.isfinite(y))[0], initial=0))
+        y_end = float(np.clip(y[last], lo, hi)) if np.isfinite(y[last]) else hi
+        ax.annotate(
+            f"lr={r.lr:g}: {r.regime}", (last, y_end), xytext=(4, 6 - 11 * (i % 3)),
+            textcoords="offset points", fontsize=8, color=colors[i % len(colors)],
+        )  # fmt: skip
+    ax.set_ylim(lo, hi * 10)
     ax.set_xlabel("step")
     ax.set_ylabel("loss" if ref == 0 else f"loss - ({ref:.4g})")
-    ax.set_title("loss against step (log scale)")
+    ax.set_title("loss against step (log scale; a diverged run leaves through the top)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -91,8 +141,8 @@ def _contour(ax: Any, study: Any, colors: list[str]) -> None:
         ax.contour(*surface, levels=20, cmap="Greys", linewidths=0.7)
     for i, r in enumerate(runs):
         ax.plot(
-            r.path[:, 0], r.path[:, 1], ".-", color=colors[i % len(colors)], ms=3, lw=0.8,
-            label=f"lr={r.lr:g}",
+            r.path[:, 0], r.path[:, 1], **_look(i, colors), ms=6 if i % 2 else 4, lw=0.9,
+            mfc="none" if i % 2 else None, label=f"lr={r.lr:g} ({r.regime})",
         )  # fmt: skip
     ax.plot([start[0]], [start[1]], "k*", ms=10, label="start")
     ax.set_xlim(lo[0], hi[0])
@@ -134,7 +184,10 @@ def study_markdown(study: Any) -> str:
     >>> "| regime" in study_markdown(learning_rate_study("x^2", [1.0], [0.25], steps=5))
     True
     """
-    return study.to_frame().to_markdown(index=False, floatfmt=".4g")
+    from verifier.report.tables import to_markdown
+
+    # to_markdown escapes "|" (the |grad| column) and line breaks in cells and headers
+    return to_markdown(study.to_frame(), floatfmt=".4g")
 
 
 def _write_figure(fig: Any, path: Path) -> Path:

@@ -5,8 +5,10 @@ caller hands it a summary, a results table (one row per case and point, with the
 columns ``file, case, verdict, reason, duration``), an errors table and one
 :class:`Section` per case.  Every file is written whole (``verifier.files``).
 
-The HTML page opens offline: inline CSS, tables, and PNGs embedded as base64
-``data:`` URIs; no scripts, no fonts, no links to anywhere else.
+The HTML page (:mod:`verifier.report.html`) opens offline: inline CSS, one inline script
+(the filter), figures embedded as base64 ``data:`` URIs; no fonts, no links to anywhere
+else.  ``tex`` writes report.tex, a LaTeX document of the summary and the rows that did
+not hold (it compiles with plain ``pdflatex``).
 
 >>> import tempfile, pathlib, pandas as pd
 >>> out = pathlib.Path(tempfile.mkdtemp())
@@ -16,16 +18,13 @@ The HTML page opens offline: inline CSS, tables, and PNGs embedded as base64
 ...                        sections=[Section("sq", "sq", "pass", text="d/dx x^2 = 2x")])
 >>> sorted(p.name for p in written.values())
 ['errors.csv', 'index.html', 'junit.xml', 'results.csv', 'summary.md']
->>> "data:" in (out / "index.html").read_text() or "<table" in (out / "index.html").read_text()
+>>> 'id="sq"' in (out / "index.html").read_text()
 True
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import os
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from verifier.files import write_atomic
-from verifier.points import format_number
 
 __all__ = [
     "FORMATS",
@@ -42,39 +40,15 @@ __all__ = [
     "render_html",
     "render_markdown",
     "render_junit",
+    "render_latex",
 ]
 
-FORMATS = ("html", "csv", "md", "junit")
+FORMATS = ("html", "csv", "md", "junit", "tex")
+#: what a report writes unless told otherwise (``tex`` on request)
+DEFAULT_FORMATS = ("html", "csv", "md", "junit")
 #: verdicts that did not hold (JUnit failures, the Markdown's "Did not hold"); "inconclusive"
 #: is not a pass
 _FAILING = ("fail", "error", "xfail-missed", "inconclusive")
-# The results columns shown on the page (the CSV has them all).
-RESULTS_SHOWN = ("file", "case", "point", "verdict", "method", "rel_error", "h", "reason")
-
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
-       max-width: 72em; padding: 0 1em; color: #1b1b1b; line-height: 1.45; }
-h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
-h3 { margin-bottom: 0.3em; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.86em; }
-th, td { border: 1px solid #d0d0d0; padding: 0.2em 0.55em; text-align: left;
-         vertical-align: top; }
-th { background: #f1f3f5; }
-tbody tr:nth-child(even) { background: #fafafa; }
-pre { background: #f6f8fa; padding: 0.7em; overflow-x: auto; font-size: 0.85em; }
-img { max-width: 100%; height: auto; border: 1px solid #e0e0e0; }
-section.case { margin: 1.5em 0; padding: 0.2em 1em 1em; border-left: 4px solid #adb5bd; }
-section.pass, section.xfail-caught { border-color: #2b8a3e; }
-section.fail, section.error, section.xfail-missed { border-color: #c92a2a; }
-.verdict { font-weight: bold; padding: 0.05em 0.45em; border-radius: 0.3em; color: white;
-           background: #868e96; white-space: nowrap; }
-.verdict.pass, .verdict.xfail-caught { background: #2b8a3e; }
-.verdict.fail, .verdict.error, .verdict.xfail-missed { background: #c92a2a; }
-section.inconclusive { border-color: #e67700; }
-.verdict.inconclusive { background: #e67700; }
-.reason { color: #555; }
-nav ul { columns: 3; font-size: 0.9em; }
-"""
 
 
 @dataclass(frozen=True)
@@ -82,7 +56,8 @@ class Section:
     """One case in the report: a title, its verdict, text blocks, tables and images.
 
     ``text`` is shown preformatted (derivation steps); ``tables`` are (caption,
-    DataFrame) pairs; ``images`` are (caption, PNG bytes) pairs.
+    DataFrame) pairs; ``images`` are (caption, PNG bytes) pairs; ``figures`` (caption,
+    SVG text) pairs; ``facts`` (label, text) pairs shown first (function, claim, ...).
     """
 
     anchor: str
@@ -94,31 +69,8 @@ class Section:
     tables: tuple[tuple[str, Any], ...] = ()
     images: tuple[tuple[str, bytes], ...] = ()
     nav: str = ""  # a short name for the table of contents (default: the title)
-
-
-def _anchor(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "section"
-
-
-def _badge(verdict: str) -> str:
-    v = html.escape(str(verdict))
-    return f'<span class="verdict {v}">{v}</span>'
-
-
-def _table(frame: Any, max_rows: int = 2000) -> str:
-    if frame is None or len(frame.columns) == 0:
-        return "<p><em>(empty)</em></p>"
-    shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-    out = shown.to_html(
-        index=False, escape=True, na_rep="", float_format=lambda v: format_number(v, 6)
-    )
-    if len(frame) > max_rows:
-        out += f"<p><em>{len(frame) - max_rows} more rows in the CSV file.</em></p>"
-    return out
-
-
-def _png_uri(data: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    figures: tuple[tuple[str, str], ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
 
 
 def _summary_frame(summary: Mapping[str, Any] | Any) -> Any:
@@ -132,65 +84,90 @@ def _summary_frame(summary: Mapping[str, Any] | Any) -> Any:
 def render_html(
     *,
     summary: Mapping[str, Any] | Any,
-    results: Any,
+    results: Any = None,
     sections: Sequence[Section] = (),
     title: str = "verifier report",
     notes: Sequence[str] = (),
+    homework: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """The self-contained page: summary, results table, then one section per case.
+    """The self-contained page: summary, filter, one card per case, the homework table.
+
+    ``results`` is not drawn row by row (results.csv has every row); it is accepted so
+    callers can pass what they write.  See :mod:`verifier.report.html`.
 
     >>> import pandas as pd
     >>> page = render_html(summary={"cases": 0}, results=pd.DataFrame({"case": []}))
-    >>> page.startswith("<!DOCTYPE html>"), "<script" in page, "http" in page
+    >>> page.startswith("<!DOCTYPE html>"), "<script src" in page, "http" in page
     (True, False, False)
     """
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        '<h2 id="summary">Summary</h2>',
-        _table(_summary_frame(summary)),
+    from verifier.report.html import render_page
+
+    frame = _summary_frame(summary)
+    flat = frame.iloc[0].to_dict() if len(frame) else {}
+    return render_page(
+        summary=flat,
+        sections=sections,
+        homework=homework,
+        title=title,
+        notes=notes,
+        files=("results.csv", "errors.csv") if results is not None else (),
+    )
+
+
+def _tex_escape(text: Any) -> str:
+    from verifier.report.tables import latex_text
+
+    # pdflatex without extra packages: ASCII only (anything else becomes "?")
+    return latex_text(text).encode("ascii", "replace").decode("ascii")
+
+
+def render_latex(
+    *, summary: Mapping[str, Any] | Any, results: Any, title: str = "verifier report"
+) -> str:
+    """The summary and the rows that did not hold as a LaTeX document (``pdflatex`` compiles it).
+
+    Text is escaped for LaTeX's text mode; long reasons wrap in a ``p`` column.
+
+    >>> import pandas as pd
+    >>> tex = render_latex(summary={"cases": 1}, results=pd.DataFrame(
+    ...     {"case": ["a_b"], "point": ["x = 1"], "verdict": ["fail"], "reason": ["x^2 & 50%"]}))
+    >>> print(tex.splitlines()[-3])
+    a\\_b & x = 1 & fail & x\\textasciicircum{}2 \\& 50\\% \\\\
+    """
+    frame = _summary_frame(summary)
+    flat = frame.iloc[0].to_dict() if len(frame) else {}
+    lines = [
+        "\\documentclass[10pt]{article}",
+        "\\setlength{\\textwidth}{16cm}",
+        "\\setlength{\\oddsidemargin}{0cm}",
+        "\\begin{document}",
+        f"\\section*{{{_tex_escape(title)}}}",
+        "\\begin{tabular}{lr}",
+        *(f"{_tex_escape(k)} & {_tex_escape(v)} \\\\" for k, v in flat.items()),
+        "\\end{tabular}",
     ]
-    for note in notes:
-        parts.append(f'<p class="reason">{html.escape(note)}</p>')
-    if sections:
-        parts.append("<nav><ul>")
-        for s in sections:
-            parts.append(
-                f'<li><a href="#{html.escape(_anchor(s.anchor))}">{html.escape(s.nav or s.title)}</a> '
-                f"{_badge(s.verdict)}</li>"
+    bad = results[results["verdict"].isin(_FAILING)] if "verdict" in results.columns else []
+    if len(bad):
+        lines += [
+            "\\subsection*{Did not hold}",
+            "\\begin{tabular}{p{3.2cm}p{2.2cm}p{1.8cm}p{7.8cm}}",
+            "case & point & verdict & reason \\\\ \\hline",
+        ]
+        for r in bad.to_dict("records"):
+            cells = [
+                r.get("case", ""),
+                r.get("point", ""),
+                r.get("verdict", ""),
+                r.get("reason", ""),
+            ]
+            lines.append(
+                " & ".join(_tex_escape(c if c is not None else "") for c in cells) + " \\\\"
             )
-        parts.append("</ul></nav>")
-    shown = [c for c in RESULTS_SHOWN if c in results.columns] or list(results.columns)
-    parts += [
-        '<h2 id="results">Results</h2>',
-        "<p>Every column is in results.csv; every estimate in errors.csv.</p>",
-        _table(results[shown]),
-    ]
-    if sections:
-        parts.append('<h2 id="cases">Cases</h2>')
-    for s in sections:
-        v = html.escape(s.verdict)
-        parts.append(f'<section class="case {v}" id="{html.escape(_anchor(s.anchor))}">')
-        parts.append(f"<h3>{html.escape(s.title)} {_badge(s.verdict)}</h3>")
-        if s.description:
-            parts.append(f"<p>{html.escape(s.description)}</p>")
-        if s.reason:
-            parts.append(f'<p class="reason">{html.escape(s.reason)}</p>')
-        if s.text:
-            parts.append(f"<pre>{html.escape(s.text)}</pre>")
-        for caption, frame in s.tables:
-            parts.append(f"<h4>{html.escape(caption)}</h4>{_table(frame)}")
-        for caption, png in s.images:
-            alt = html.escape(caption)
-            parts.append(
-                f'<figure><img src="{_png_uri(png)}" alt="{alt}"><figcaption>{alt}</figcaption></figure>'
-            )
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        lines.append("\\end{tabular}")
+    else:
+        lines.append("\\par Every case held.")
+    lines.append("\\end{document}")
+    return "\n".join(lines) + "\n"
 
 
 def render_markdown(
@@ -280,14 +257,16 @@ def write_report(
     results: Any,
     errors: Any = None,
     sections: Sequence[Section] = (),
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     title: str = "verifier report",
     notes: Sequence[str] = (),
+    homework: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Path]:
     """Write the report files into ``out``; returns {format-ish name: path written}.
 
     ``formats``: any of ``html`` (index.html), ``csv`` (results.csv, errors.csv),
-    ``md`` (summary.md), ``junit`` (junit.xml).  Each file is written whole.
+    ``md`` (summary.md), ``junit`` (junit.xml), ``tex`` (report.tex).  Each file is
+    written whole.
     """
     import pandas as pd
 
@@ -315,9 +294,19 @@ def write_report(
     if "junit" in formats:
         write_atomic(folder / "junit.xml", render_junit(results))
         written["junit.xml"] = folder / "junit.xml"
+    if "tex" in formats:
+        write_atomic(
+            folder / "report.tex", render_latex(summary=summary, results=results, title=title)
+        )
+        written["report.tex"] = folder / "report.tex"
     if "html" in formats:
         page = render_html(
-            summary=summary, results=results, sections=sections, title=title, notes=notes
+            summary=summary,
+            results=results,
+            sections=sections,
+            title=title,
+            notes=notes,
+            homework=homework,
         )
         write_atomic(folder / "index.html", page)
         written["index.html"] = folder / "index.html"

@@ -1,8 +1,9 @@
 """The one error-vs-h figure: a log-log panel per (point, variable), a line per method.
 
-Both ``verifier sweep`` (:func:`verifier.report.sweep.sweep_figure`) and the suite's HTML
-report (:func:`verifier.report.suite.error_plot`) draw with :func:`error_figure`, so the two
-show the same picture.  It works on plain DataFrames:
+``verifier sweep`` (:func:`verifier.report.sweep.sweep_figure`) and a case's PNG
+(:func:`verifier.report.suite.error_plot`) draw with :func:`error_figure`, so the two show
+the same picture; the suite's HTML page draws its own SVG (:mod:`verifier.report.svg`).  It
+works on plain DataFrames:
 
 * ``frame``: the tidy error table, one row per estimate, with ``h``, ``method``,
   ``abs_error`` and/or ``rel_error``, and optionally ``point``, ``variable``,

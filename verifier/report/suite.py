@@ -13,6 +13,8 @@ error-vs-h figure), the summary table and the lines ``verifier run`` prints.
 >>> result = run_suite([d])
 >>> [s.title for s in suite_sections(result, plots=False)]
 ['sq (c.toml, derivative)']
+>>> [caption.split(",")[0] for caption, _ in case_figures(result.outcomes[0])]
+['d/dx of x^2: the exact derivative and the claim', 'error against step h']
 >>> sorted(write_suite_report(result, d / "out", ["md", "junit"]))
 ['junit.xml', 'summary.md']
 """
@@ -20,17 +22,19 @@ error-vs-h figure), the summary table and the lines ``verifier run`` prints.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from verifier.report.page import FORMATS, Section, write_report
+from verifier.report.page import DEFAULT_FORMATS, Section, write_report
 
 __all__ = [
     "SUMMARY_KEYS",
+    "case_figures",
+    "draw_case",
     "error_plot",
     "failure_lines",
+    "homework_rows",
     "suite_sections",
     "summary_text",
     "write_suite_report",
@@ -75,8 +79,8 @@ def error_plot(
     """A case's log-log error-vs-h figure as (caption, PNG bytes), for its first point.
 
     The picture ``verifier sweep`` draws (:func:`verifier.report.plots.error_figure`), for
-    the first point of ``frame`` only (one panel per variable there): a report holds about a
-    hundred of these, and errors.csv has every point.  ``frame`` is a tidy error table
+    the first point of ``frame`` only (one panel per variable there), as a PNG to keep or
+    send; the HTML page draws every point itself, in SVG (:func:`case_figures`).  ``frame`` is a tidy error table
     (columns ``h``, ``method``, ``abs_error`` or ``rel_error``, optionally ``point``,
     ``variable``); ``analysis`` the per-method table, if there is one.
 
@@ -101,12 +105,71 @@ def error_plot(
     return caption, figure_bytes(fig, "png")
 
 
-def _plot(errors: Any, analysis: Any) -> tuple[str, bytes]:
-    """One case's figure (module level, so a process pool can draw it)."""
-    return error_plot(errors, analysis=analysis)
+def _facts(outcome: Any) -> tuple[tuple[str, str], ...]:
+    case = outcome.case
+    facts = []
+    if getattr(case, "function", None):
+        facts.append(("function", str(case.function)))
+    claimed = getattr(case, "claimed", None)
+    if isinstance(claimed, dict):
+        facts += [(f"claim d/d{v}", str(c)) for v, c in claimed.items()]
+    elif claimed:
+        facts.append((f"claim d/d{getattr(case, 'variable', 'x')}", str(claimed)))
+    if outcome.extras.get("derivative"):
+        facts.append(("exact derivative", outcome.extras["derivative"]))
+    points = [r["point"] for r in outcome.rows if r["point"]]
+    if points and case.kind in ("derivative", "gradient"):
+        facts.append(("points", "; ".join(points)))
+    if case.description:
+        facts.append(("about", case.description))
+    return tuple(facts)
 
 
-def _section(outcome: Any, image: tuple[str, bytes] | None) -> Section:
+def case_figures(outcome: Any) -> tuple[tuple[str, str], ...]:
+    """A case's figures as (caption, SVG text): f' against the claim, and error vs h.
+
+    The function panel (a one-variable derivative case) draws the exact derivative, the
+    claim where it differs and every point; the error panel has one panel per method and
+    a line per point (:func:`verifier.report.svg.error_svg`).
+    """
+    from verifier.report.svg import error_svg, function_svg
+
+    case = outcome.case
+    out = []
+    curve = outcome.extras.get("curve")
+    if curve is not None and len(curve):
+        var = getattr(case, "variable", "x")
+        out.append(
+            (
+                f"d/d{var} of {case.function}: the exact derivative"
+                + (" and the claim" if getattr(case, "claimed", None) else "")
+                + ", with the case's points",
+                function_svg(curve, outcome.extras.get("marks"), variable=var),
+            )
+        )
+    errors = outcome.errors
+    if errors is not None and len(errors) and case.kind != "network":
+        col = "rel_error" if "rel_error" in errors.columns else None
+        svg = error_svg(errors, outcome.analysis, error=col)
+        out.append(("error against step h, one panel per method (log-log)", svg))
+    return tuple(out)
+
+
+def draw_case(case: Any) -> Any:
+    """Run one case and draw its figures at once (in a worker, for ``verifier run --jobs``).
+
+    The figures travel back in the outcome's ``extras["figures"]``, which
+    :func:`write_suite_report` uses instead of drawing them again.
+    """
+    from verifier.suite.run import run_case
+
+    outcome = run_case(case)
+    if outcome.case.kind != "homework":
+        outcome.extras["figures"] = case_figures(outcome)
+    return outcome
+
+
+def _section(outcome: Any, figures: tuple[tuple[str, str], ...]) -> Section:
     import pandas as pd
 
     case = outcome.case
@@ -133,27 +196,50 @@ def _section(outcome: Any, image: tuple[str, bytes] | None) -> Section:
         reason=reason,
         text=outcome.steps,
         tables=tuple(tables),
-        images=(image,) if image else (),
+        figures=figures,
+        facts=_facts(outcome),
     )
 
 
-def suite_sections(
-    result: Any, *, plots: bool = True, executor: Executor | None = None
-) -> list[Section]:
-    """One report section per case of a suite run, in the run's order.
+def suite_sections(result: Any, *, plots: bool = True) -> list[Section]:
+    """One report section per case (homework cases excepted: :func:`homework_rows`).
 
-    Each derivative or gradient case gets its error-vs-h figure (``plots=False`` skips
-    them); an ``executor`` draws the figures in parallel.  See the module docstring.
+    Each derivative or gradient case gets its figures (:func:`case_figures`; ``plots=False``
+    skips them).  See the module docstring.
     """
-    todo = [
-        o
+    return [
+        _section(o, case_figures(o) if plots else ())
         for o in result.outcomes
-        if plots and o.errors is not None and len(o.errors) and o.case.kind != "network"
+        if o.case.kind != "homework"
     ]
-    args = ([o.errors for o in todo], [o.analysis for o in todo])
-    drawn = list(executor.map(_plot, *args) if executor else map(_plot, *args))
-    images = {id(o): img for o, img in zip(todo, drawn, strict=True)}
-    return [_section(o, images.get(id(o))) for o in result.outcomes]
+
+
+def homework_rows(result: Any) -> list[dict[str, Any]]:
+    """One row per homework case: the answer, how it was read, the grader's verdict on the
+    student (correct/incorrect) and mistake, and the test's own verdict (did the grader do
+    what the case expects), kept apart.
+    """
+    rows = []
+    for o in result.outcomes:
+        if o.case.kind != "homework":
+            continue
+        grade = o.extras.get("grade") or {}
+        test_reason = "; ".join(r["reason"] for r in o.rows if r["verdict"] not in ("pass",))
+        rows.append(
+            {
+                "anchor": o.case.key,
+                "case": o.case.id,
+                "function": o.case.function,
+                "answer": grade.get("answer", getattr(o.case, "answer", "")),
+                "read_as": grade.get("read_as") or "",
+                "student": grade.get("verdict") or "",
+                "mistake": grade.get("mistake") or "",
+                "hint": grade.get("mistake_hint") or "",
+                "test": o.verdict,
+                "reason": test_reason if o.verdict != "pass" else "",
+            }
+        )
+    return rows
 
 
 def write_suite_report(
@@ -161,23 +247,33 @@ def write_suite_report(
     out: str | os.PathLike[str],
     formats: Sequence[str] | None = None,
     *,
-    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Path]:
-    """Write a suite run's report files into ``out`` (every format unless told otherwise).
+    """Write a suite run's report files into ``out`` (every default format unless told).
 
-    index.html (the page with a section per case), results.csv (one row per case and
-    point), errors.csv (every estimate), summary.md and junit.xml.  See the module docstring.
+    index.html (a card per case, the homework table), results.csv (one row per case and
+    point), errors.csv (every estimate), summary.md, junit.xml and, when asked, report.tex.
+    ``progress`` is called with 1 per case drawn.  See the module docstring.
     """
-    formats = list(FORMATS if formats is None else formats)
+    formats = list(DEFAULT_FORMATS if formats is None else formats)
+    sections = []
+    if "html" in formats:
+        for o in result.outcomes:
+            if o.case.kind != "homework":
+                drawn = o.extras.get("figures")  # drawn where the case ran (draw_case)
+                sections.append(_section(o, drawn if drawn is not None else case_figures(o)))
+            if progress is not None:
+                progress(1)
     return write_report(
         out,
         summary=result.summary(),
         results=result.results,
         errors=result.errors,
-        sections=suite_sections(result, plots="html" in formats, executor=executor),
+        sections=sections,
         formats=formats,
         title="verifier: verification suite",
         notes=[str(p) for p in result.problems],
+        homework=homework_rows(result) if "html" in formats else (),
     )
 
 

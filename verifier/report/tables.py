@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from verifier.symbolic.steps import latex_text
+
 __all__ = [
     "escape_html",
     "json_clean",
@@ -43,6 +45,7 @@ __all__ = [
     "to_json",
     "to_latex",
     "to_markdown",
+    "latex_text",
 ]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP's list)
@@ -200,4 +203,12 @@ def to_latex(frame: Any) -> str:
     >>> "x\\\\_1" in to_latex(pd.DataFrame({"f": ["x_1"]}))
     True
     """
-    return frame.to_latex(index=False, escape=True)
+    out = frame.copy()
+    for c in _text_columns(out):
+        out[c] = out[c].map(lambda v: latex_text(v) if isinstance(v, str) else v)
+    out.columns = [latex_text(str(c)) for c in out.columns]
+    text = out.to_latex(index=False, escape=False)
+    # plain rules: the tabular compiles without the booktabs package
+    for rule in ("\\toprule", "\\midrule", "\\bottomrule"):
+        text = text.replace(rule, "\\hline")
+    return text

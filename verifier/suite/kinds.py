@@ -25,7 +25,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +60,9 @@ class Judged:
     errors: Any = None
     analysis: Any = None
     steps: str = ""
+    #: what the report draws beside the rows: ``curve``/``marks`` (a one-variable derivative
+    #: case: f' and the claim), ``grade`` (a homework case: the grader's fields)
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,16 +107,18 @@ def _sweep_finding(table: Any, claimed: dict[str, str], tag: Callable[[str], str
     """
     verdict = table.verdict
     rows: list[tuple[str, str]] = []
-    claim = table.claim.frame if table.claim is not None else None
-    if claim is not None:
-        for r in claim[claim["verdict"] == verdict].itertuples(index=False):
-            rows.append((r.rule, f"{tag(r.variable)}claim {claimed[r.variable]}: {r.note}"))
-    a = table.analysis
-    for r in a[a["verdict"] == verdict].itertuples(index=False):
-        method = "" if r.method in ("", "-") else f"{r.method}: "
-        rows.append((r.rule, f"{tag(r.variable)}{method}{r.diagnosis or r.flag}"))
-    if verdict == "pass":
-        rows = []
+    if verdict != "pass":
+        claim = table.claim.frame if table.claim is not None else None
+        for r in claim.to_dict("records") if claim is not None else ():
+            if r["verdict"] == verdict:
+                said = f"{tag(r['variable'])}claim {claimed[r['variable']]}: {r['note']}"
+                rows.append((r["rule"], said))
+        for r in table.analysis.to_dict("records"):
+            if r["verdict"] == verdict:
+                method = "" if r["method"] in ("", "-") else f"{r['method']}: "
+                rows.append(
+                    (r["rule"], f"{tag(r['variable'])}{method}{r['diagnosis'] or r['flag']}")
+                )
     return _Finding(
         verdict,
         ",".join(dict.fromkeys(rule for rule, _ in rows if rule)),
@@ -136,20 +141,27 @@ def _figures(table: Any) -> dict[str, Any]:
     import numpy as np
 
     f = table.frame
-    f = f[np.isfinite(f["rel_error"].to_numpy(float))]
-    if not len(f):
+    rel = f["rel_error"].to_numpy(float)
+    keys = list(zip(f["variable"].tolist(), f["method"].tolist(), strict=True))
+    best: dict[tuple[str, str], int] = {}  # (variable, method) -> row of its smallest error
+    for i, key in enumerate(keys):
+        if np.isfinite(rel[i]) and (key not in best or rel[i] < rel[best[key]]):
+            best[key] = i
+    if not best:
         return {}
-    best = f.loc[f.groupby(["variable", "method"], sort=False)["rel_error"].idxmin()]
-    worst = best.loc[best["rel_error"].idxmax()]
-    a = table.analysis
-    row = a[(a["variable"] == worst["variable"]) & (a["method"] == worst["method"])]
-    orders = row.iloc[0] if len(row) else {}
+    w = max(best.values(), key=lambda i: rel[i])  # the first of equal worst, as idxmax
+    variable, method = keys[w]
+    orders: dict[str, Any] = {}
+    for r in table.analysis.to_dict("records"):
+        if r["variable"] == variable and r["method"] == method:
+            orders = r
+            break
     return {
-        "method": worst["method"],
-        "rel_error": float(worst["rel_error"]),
-        "h": float(worst["h"]),
-        "exact": float(worst["exact"]),
-        "estimate": float(worst["estimate"]),
+        "method": method,
+        "rel_error": float(rel[w]),
+        "h": float(f["h"].iat[w]),
+        "exact": float(f["exact"].iat[w]),
+        "estimate": float(f["estimate"].iat[w]),
         "observed_order": float(orders.get("observed_order", math.nan)),
         "expected_order": float(orders.get("expected_order", math.nan)),
     }
@@ -256,11 +268,25 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
                 findings.append(_Finding(j.verdict, j.rule, f"{tag(v)}{j.reason}"))
             findings += _stated_findings(case, expr, table, point, tag)
         rows.append(result_row(case, label, **_combined(findings), **_figures(table)))
+    extras = {}
+    if case.kind == "derivative" and case.points:
+        from verifier.suite.curves import claim_curve
+
+        with timer("curve"):
+            curve, marks = claim_curve(expr, claims.get(var), var, list(case.points))
+        from verifier.symbolic.steps import format_expr
+
+        extras = {
+            "curve": curve,
+            "marks": marks,
+            "derivative": format_expr(derivations[var].result),
+        }
     return Judged(
         rows=tuple(expect_turned(case, rows)),
         errors=_concat(frames),
         analysis=_concat(analyses),
         steps=steps,
+        extras=extras,
     )
 
 
@@ -303,7 +329,11 @@ def _homework(case: Case, timer: Timer) -> Judged:
             "estimate": float(counter.answer) if counter.answer is not None else None,
         }
     row = result_row(case, case.answer, method="grader", **judged, **figures)
-    return Judged(rows=tuple(expect_turned(case, [row])), steps=str(grade.steps or ""))
+    shown = ("answer", "read_as", "verdict", "reason", "mistake", "mistake_hint", "derivative")
+    extras = {"grade": {k: getattr(grade, k) for k in shown}}
+    return Judged(
+        rows=tuple(expect_turned(case, [row])), steps=str(grade.steps or ""), extras=extras
+    )
 
 
 def _network(case: Case, timer: Timer) -> Judged:

@@ -119,6 +119,7 @@ class CaseOutcome:
     steps: str = ""
     duration: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:

@@ -53,6 +53,7 @@ __all__ = [
     "CaseOutcome",
     "SuiteResult",
     "collect",
+    "preload",
     "run_case",
     "run_suite",
 ]
@@ -95,6 +96,7 @@ def run_case(case: Case) -> CaseOutcome:
         steps=judged.steps,
         duration=duration,
         timings=timer.seconds,
+        extras=judged.extras,
     )
 
 
@@ -104,12 +106,10 @@ def _matcher(select: str | Callable[[Case], bool] | None) -> Callable[[Case], bo
     if callable(select):
         return select
     pattern = select.lower()
+    # case ids only: a file name (80_expected_failures.toml) must not select its every case
     if any(ch in pattern for ch in "*?["):
-        return lambda case: (
-            fnmatch.fnmatchcase(case.id.lower(), pattern)
-            or fnmatch.fnmatchcase(case.key.lower(), pattern)
-        )
-    return lambda case: pattern in case.key.lower()
+        return lambda case: fnmatch.fnmatchcase(case.id.lower(), pattern)
+    return lambda case: pattern in case.id.lower()
 
 
 def collect(
@@ -135,22 +135,45 @@ def collect(
     return cases, problems
 
 
+#: what the kind runners import when they first run; loaded before a process pool forks,
+#: so its workers start with them (a worker importing sympy's corners itself costs seconds)
+RUNNER_MODULES = (
+    "pandas",
+    "verifier.sweep",
+    "verifier.reference",
+    "verifier.symbolic.steps",
+    "verifier.suite.curves",
+    "verifier.homework.judge",
+    "verifier.gradcheck",
+    "verifier.policy",
+)
+
+
+def preload() -> None:
+    """Import :data:`RUNNER_MODULES` now (before a pool forks its workers)."""
+    import importlib
+
+    for name in RUNNER_MODULES:
+        importlib.import_module(name)
+
+
 def _outcomes(
     cases: list[Case],
     executor: Executor | None,
     progress: Callable[[CaseOutcome], None] | None,
+    runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> tuple[CaseOutcome, ...]:
     """Every case's outcome, in the cases' order (an executor runs them in any order)."""
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     if executor is None:
         for i, case in enumerate(cases):
-            outcomes[i] = run_case(case)
+            outcomes[i] = runner(case)
             if progress:
                 progress(outcomes[i])
     else:
         from concurrent.futures import as_completed
 
-        futures = {executor.submit(run_case, case): i for i, case in enumerate(cases)}
+        futures = {executor.submit(runner, case): i for i, case in enumerate(cases)}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -198,6 +221,7 @@ def run_suite(
     executor: Executor | None = None,
     select: str | Callable[[Case], bool] | None = None,
     progress: Callable[[CaseOutcome], None] | None = None,
+    runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> SuiteResult:
     """Run every case in ``paths`` (files or folders) and gather a :class:`SuiteResult`.
 
@@ -205,7 +229,8 @@ def run_suite(
     parallel); None runs them here, one by one.  ``select``: a substring or glob of case ids
     (``-k``), or a predicate.  ``progress`` is called with each finished case.  A broken
     file becomes a problem (exit code 2) and its valid cases still run; a case that raises
-    becomes an ``error`` row.  See the module docstring for an example.
+    becomes an ``error`` row.  ``runner`` runs one case (default :func:`run_case`; a
+    picklable wrapper of it can do more work per case in the workers, such as drawing).  See the module docstring for an example.
     """
     import pandas as pd
 
@@ -213,7 +238,7 @@ def run_suite(
         paths = [paths]
     t0 = time.perf_counter()
     cases, problems = collect(paths, select)
-    done = _outcomes(cases, executor, progress)
+    done = _outcomes(cases, executor, progress, runner)
     rows = [r for o in done for r in o.rows] + [_problem_row(p) for p in problems]
     return SuiteResult(
         results=pd.DataFrame(rows, columns=RESULT_COLUMNS),

@@ -129,6 +129,24 @@ class Derivation:
         ]
         return pd.DataFrame(rows, columns=["depth", "rule", "expr", "var", "result", "note"])
 
+    def _repr_html_(self) -> str:
+        """Notebooks: the result and the steps (:func:`verifier.symbolic.steps.derivation_html`)."""
+        from verifier.symbolic.steps import derivation_html
+
+        return derivation_html(self)
+
+    def _repr_latex_(self) -> str:
+        """Notebooks: ``d/dx (f) = f'`` as display math.
+
+        >>> from verifier.symbolic.rules import differentiate
+        >>> print(differentiate("ln(x)")._repr_latex_())
+        $$\\frac{d}{dx}\\left(\\ln{\\left(x \\right)}\\right) = \\frac{1}{x}$$
+        """
+        from verifier.symbolic.steps import latex_expr
+
+        v = latex_expr(self.var)
+        return f"$$\\frac{{d}}{{d{v}}}\\left({latex_expr(self.expr)}\\right) = {latex_expr(self.result)}$$"
+
     def __str__(self) -> str:
         return f"d/d{self.var} {self.expr} = {self.result}"
 

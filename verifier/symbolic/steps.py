@@ -21,173 +21,22 @@ from typing import Any
 import sympy
 
 from verifier.errors import VerifierError
+from verifier.symbolic.notation import _ADD, _fmt_prec, _join_signed, format_expr
 from verifier.symbolic.rules import RULE_INFO, Derivation, Derivatives, Step, identity_of
 
-__all__ = ["FORMATS", "format_expr", "render_steps", "derivation_to_dict"]
+__all__ = [
+    "FORMATS",
+    "format_expr",
+    "latex_expr",
+    "latex_text",
+    "render_steps",
+    "result_text",
+    "derivation_html",
+    "derivatives_latex",
+    "derivation_to_dict",
+]
 
 FORMATS = ("text", "markdown", "latex")
-
-# precedence levels of the homework notation (higher binds tighter)
-_ADD, _MUL, _POW, _ATOM = 1, 2, 3, 4
-
-# sympy function name -> how a student writes it
-_FUNC_NAMES = {"log": "ln"}
-
-
-def format_expr(expr: sympy.Basic) -> str:
-    """An expression in homework notation: ``3*x**2*exp(x)`` -> ``3x^2 e^x``.
-
-    Numbers glue to a following variable or bracket (``3x^2``, ``2(x + 1)``),
-    other factors are separated by a space, ``exp(u)`` is ``e^u``, ``log`` is
-    ``ln``, ``Abs`` is ``|u|`` and denominators are bracketed when they have more
-    than one factor (``1/(2x)``; ``x/2`` is x halved).
-
-    >>> from verifier.expr import symbol
-    >>> x = symbol("x")
-    >>> format_expr(3 * x**2 * sympy.exp(x))
-    '3x^2 e^x'
-    >>> format_expr(sympy.sin(x) / (2 * x) - sympy.log(x) + sympy.Abs(x) ** 2 / 3)
-    'x^2/3 - ln(x) + sin(x)/(2x)'
-    >>> format_expr(sympy.exp(-2 * x) * sympy.sqrt(x + 1))
-    'sqrt(x + 1) e^(-2x)'
-    """
-    return _fmt(expr, 0)
-
-
-def _paren(text: str, inner: int, outer: int) -> str:
-    return f"({text})" if inner < outer else text
-
-
-def _fmt(e: sympy.Basic, outer: int) -> str:
-    text, prec = _fmt_prec(e)
-    return _paren(text, prec, outer)
-
-
-def _number(e: sympy.Number) -> tuple[str, int]:
-    if e.is_Integer:
-        return str(e), (_ATOM if e >= 0 else _ADD)
-    if e.is_Rational:
-        return f"{e.p}/{e.q}", (_MUL if e > 0 else _ADD)
-    if e.is_Float:
-        text = repr(float(e))
-        return text, (_ATOM if float(e) >= 0 else _ADD)
-    return str(e), _ATOM
-
-
-def _fmt_prec(e: sympy.Basic) -> tuple[str, int]:
-    if e.is_Number:
-        return _number(e)
-    if isinstance(e, sympy.Dummy):
-        return e.name, _ATOM
-    if e.is_Symbol:
-        return e.name, _ATOM
-    if e is sympy.E:
-        return "e", _ATOM
-    if e is sympy.pi:
-        return "pi", _ATOM
-    if e.is_Add:
-        return _fmt_add(e), _ADD
-    if e.is_Mul:
-        return _fmt_mul(e)
-    if e.is_Pow:
-        return _fmt_pow(e.base, e.exp)
-    if isinstance(e, sympy.exp):
-        return _fmt_pow(sympy.E, e.args[0])
-    if isinstance(e, sympy.Abs):
-        return f"|{_fmt(e.args[0], 0)}|", _ATOM
-    if isinstance(e, sympy.Function):
-        name = _FUNC_NAMES.get(e.func.__name__, e.func.__name__)
-        return f"{name}({', '.join(_fmt(a, 0) for a in e.args)})", _ATOM
-    return str(e), _ATOM
-
-
-def _join_signed(terms: list[tuple[bool, str]]) -> str:
-    """``[(False, "a"), (True, "b")]`` -> ``"a - b"``: terms with their signs pulled out."""
-    out = ""
-    for i, (neg, body) in enumerate(terms):
-        if i == 0:
-            out = f"-{body}" if neg else body
-        else:
-            out += f" - {body}" if neg else f" + {body}"
-    return out
-
-
-def _fmt_add(e: sympy.Expr) -> str:
-    terms = []
-    for i, term in enumerate(e.as_ordered_terms()):
-        neg = term.could_extract_minus_sign()
-        if i == 0:
-            body = _fmt(-term, _MUL) if neg else _fmt(term, _ADD)
-        else:
-            body = _fmt(-term if neg else term, _ADD + 1)
-        terms.append((neg, body))
-    return _join_signed(terms)
-
-
-def _glues(text: str) -> bool:
-    """Whether a factor may follow a number with no space: a variable (maybe raised) or a
-    bracket, as in ``3x^2`` and ``2(x + 1)``; ``3 sin(x)`` and ``3 e^x`` keep their space
-    so that no name can swallow the digit."""
-    if text.startswith("("):
-        return True
-    head = text.split("^")[0]
-    return head.isidentifier() and head not in ("e", "pi")
-
-
-def _join_factors(number: str, factors: list[str]) -> str:
-    # a factor that starts with a digit (2^x) needs an explicit '*': '3 2^x' is not a product
-    out = number
-    for f in factors:
-        if not out:
-            out = f
-        elif f[:1].isdigit():
-            out += f"*{f}"
-        elif out == number and _glues(f):
-            out += f
-        else:
-            out += f" {f}"
-    return out
-
-
-def _fmt_mul(e: sympy.Expr) -> tuple[str, int]:
-    coeff, rest = e.as_coeff_Mul()
-    if coeff.is_negative:
-        text = _fmt(-e, _MUL)
-        return f"-{text}", _ADD
-    num_f: list[str] = []
-    den_f: list[str] = []
-    for f in sympy.Mul.make_args(rest):
-        if f.is_Pow and f.exp.is_Rational and f.exp.is_negative:
-            den_f.append(_fmt(sympy.Pow(f.base, -f.exp), _POW))
-        else:
-            num_f.append(_fmt(f, _MUL + 1))
-    p, q = (coeff.p, coeff.q) if coeff.is_Rational else (None, None)
-    if p is None:
-        number = _fmt(coeff, _MUL + 1)
-        q = 1
-    else:
-        number = "" if p == 1 and num_f else str(p)
-    num = _join_factors(number, num_f) or "1"
-    den_parts = ([str(q)] if q != 1 else []) + den_f
-    if not den_parts:
-        return num, _MUL
-    den = _join_factors(den_parts[0], den_parts[1:]) if q != 1 else " ".join(den_parts)
-    if len(den_parts) > 1:
-        den = f"({den})"
-    return f"{num}/{den}", _MUL
-
-
-def _fmt_pow(base: sympy.Expr, ex: sympy.Expr) -> tuple[str, int]:
-    if ex == sympy.S.Half:
-        return f"sqrt({_fmt(base, 0)})", _ATOM
-    if ex.is_Rational and ex.is_negative:
-        return f"1/{_fmt(sympy.Pow(base, -ex), _POW)}", _MUL
-    b = "e" if base is sympy.E else _fmt(base, _ATOM)
-    x_text, x_prec = _fmt_prec(ex)
-    if not (x_prec == _ATOM and (ex.is_Symbol or (ex.is_Integer and ex >= 0))):
-        x_text = f"({x_text})"
-    return f"{b}^{x_text}", _POW
-
 
 # --------------------------------------------------------------------------- steps
 
@@ -196,13 +45,9 @@ def _label(rule: str) -> str:
     return RULE_INFO.get(rule, (rule, "", ""))[0]
 
 
-def _identity(step: Step, latex: bool = False) -> str:
-    """The identity the step used (LaTeX: the rule's general form)."""
-    text = identity_of(step)
-    if not latex or not text:
-        return text
-    generic = RULE_INFO[step.rule]
-    return generic[2] if text == generic[1] else f"\\text{{{text}}}"
+def _identity(step: Step) -> str:
+    """The identity the step used, as text."""
+    return identity_of(step)
 
 
 def _result_text(step: Step) -> str:
@@ -238,7 +83,19 @@ def _text_line(step: Step) -> str:
     return line
 
 
-def _final_text(d: Derivation) -> str:
+def result_text(d: Derivation | Derivatives) -> str:
+    """The result in homework notation, as the steps' last line writes it.
+
+    >>> from verifier.symbolic.rules import differentiate
+    >>> result_text(differentiate("x^3 e^x"))
+    '3x^2 e^x + x^3 e^x'
+    """
+    return _final_text(d)
+
+
+def _final_text(d: Derivation | Derivatives) -> str:
+    if isinstance(d, Derivatives):  # the passes' terms are long: print the simplified result
+        return format_expr(d.result)
     if d.result == d.unsimplified and d.step.result == d.unsimplified:
         return _result_text(d.step)
     return format_expr(d.result)
@@ -278,28 +135,78 @@ def _render_markdown(d: Derivation) -> str:
     return "\n".join(lines)
 
 
-def _tex(e: sympy.Basic) -> str:
-    return sympy.latex(e)
+def latex_expr(e: sympy.Basic) -> str:
+    """An expression as LaTeX math, ``ln`` and ``arcsin`` as students write them.
+
+    >>> from verifier.expr import symbol
+    >>> print(latex_expr(sympy.log(symbol("x")) / symbol("x")))
+    \\frac{\\ln{\\left(x \\right)}}{x}
+    """
+    return sympy.latex(e, ln_notation=True, inv_trig_style="full")
+
+
+_tex = latex_expr
+
+#: LaTeX's text mode: the characters that are commands (or errors) there
+_TEXT_ESCAPES = {
+    "\\": "\\textbackslash{}",
+    "^": "\\textasciicircum{}",
+    "~": "\\textasciitilde{}",
+    "_": "\\_",
+    "&": "\\&",
+    "%": "\\%",
+    "$": "\\$",
+    "#": "\\#",
+    "{": "\\{",
+    "}": "\\}",
+    "<": "\\textless{}",
+    ">": "\\textgreater{}",
+    "|": "\\textbar{}",
+}
+
+
+def latex_text(text: Any) -> str:
+    """``text`` safe in LaTeX's text mode (steps, notes, table cells and headers).
+
+    >>> print(latex_text("best_h: x^2 & 5%"))
+    best\\_h: x\\textasciicircum{}2 \\& 5\\%
+    """
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in str(text))
+
+
+_text = latex_text
+
+
+#: list levels of the LaTeX steps below the top one (LaTeX allows four in all)
+_LATEX_DEPTH = 3
 
 
 def _render_latex(d: Derivation) -> str:
     def item(step: Step, depth: int) -> list[str]:
         pad = "  " * (depth + 1)
         dd = f"\\frac{{d}}{{d{_tex(step.var)}}}\\left({_tex(step.expr)}\\right)"
-        text = f"{pad}\\item {_label(step.rule)}: ${dd} = {_tex(step.result)}$"
+        text = f"{pad}\\item {_text(_label(step.rule))}: ${dd} = {_tex(step.result)}$"
         if step.rule == "chain" and len(step.substeps) == 2:
             text += f" with ${_tex(step.substeps[0].var)} = {_tex(step.substeps[1].expr)}$"
         if step.note:
-            text += f" ({step.note})"
-        ident = _identity(step, latex=True)
-        if ident:
-            text += f", using ${ident}$"
+            text += f" ({_text(step.note)})"
+        ident = _identity(step)
+        if ident:  # the rule's general form in math mode; a particular one as text
+            generic = RULE_INFO[step.rule]
+            text += f", using ${generic[2]}$" if ident == generic[1] else f", using {_text(ident)}"
+        if depth >= _LATEX_DEPTH:  # LaTeX nests lists 4 deep: deeper steps are indented
+            text = text.replace(
+                "\\item ", f"\\item[] \\hspace*{{{depth - _LATEX_DEPTH + 1}em}}$\\cdot$ ", 1
+            )
         out = [text]
-        if step.substeps:
+        if step.substeps and depth < _LATEX_DEPTH:
             out.append(f"{pad}\\begin{{itemize}}")
             for s in step.substeps:
                 out.extend(item(s, depth + 1))
             out.append(f"{pad}\\end{{itemize}}")
+        else:
+            for s in step.substeps:
+                out.extend(item(s, depth + 1))
         return out
 
     v = _tex(d.var)
@@ -398,6 +305,38 @@ def _step_dict(step: Step) -> dict[str, Any]:
     }
 
 
+def derivatives_latex(expr: sympy.Expr, derivatives: dict[str, sympy.Expr], verdict: str) -> str:
+    """f, its partial derivatives and a verdict as one line of LaTeX math (a sweep's view).
+
+    >>> from verifier.expr import symbol
+    >>> x = symbol("x")
+    >>> print(derivatives_latex(x**2, {"x": 2 * x}, "pass"))
+    $f = x^{2},\\quad \\partial_{x} f = 2 x\\quad\\text{(passed)}$
+    """
+    parts = [f"f = {latex_expr(expr)}"]
+    parts += [f"\\partial_{{{v}}} f = {latex_expr(d)}" for v, d in derivatives.items()]
+    said = {"pass": "passed", "fail": "FAILED"}.get(verdict, "inconclusive")
+    return "$" + ",\\quad ".join(parts) + f"\\quad\\text{{({said})}}$"
+
+
+def derivation_html(derivation: Derivation) -> str:
+    """The result and the steps as escaped HTML (a notebook's view of a derivation).
+
+    >>> from verifier.symbolic.rules import differentiate
+    >>> html = derivation_html(differentiate("x^3 e^x"))
+    >>> "<b>3x^2 e^x + x^3 e^x</b>" in html and "product rule" in html
+    True
+    """
+    import html
+
+    d = derivation
+    head = (
+        f"<p>d/d{html.escape(d.var.name)} [{html.escape(format_expr(d.expr))}] = "
+        f"<b>{html.escape(_final_text(d))}</b></p>"
+    )
+    return head + f"<pre>{html.escape(render_steps(d, 'text'))}</pre>"
+
+
 def derivation_to_dict(derivation: Derivation | Derivatives) -> dict[str, Any]:
     """A JSON-able dict: the expression, the result (homework notation, sympy, LaTeX), the steps.
 
@@ -427,7 +366,7 @@ def derivation_to_dict(derivation: Derivation | Derivatives) -> dict[str, Any]:
         "var": d.var.name,
         "result": _final_text(d),
         "result_sympy": str(d.result),
-        "result_latex": sympy.latex(d.result),
+        "result_latex": latex_expr(d.result),
         "unsimplified": str(d.unsimplified),
         "expr_sympy": str(d.expr),
         "rules_used": sorted(d.rules_used),
