@@ -4,6 +4,8 @@ modes agree; batch detection, kinks from kink points, reading bands, float32 gui
 
 from __future__ import annotations
 
+import re
+import time
 import warnings
 
 import numpy as np
@@ -196,3 +198,34 @@ def test_bad_input_is_a_clear_error(mlp):
     adapter = NumpyAdapter(lambda p: np.zeros(3), batched=True)
     with pytest.raises(VerifierError, match="returned 3 value"):
         gradcheck(lambda p: 0.0, {"w": np.zeros(2)}, {"w": np.zeros(2)}, adapter=adapter)
+
+
+def test_the_loop_shows_progress_with_the_remaining_time(mlp, capsys):
+    params, x, y = mlp
+    small = {"b2": params["b2"]}
+
+    def loss(p):
+        time.sleep(0.01)  # slow enough for the bar to refresh (every 0.1 s)
+        return mlp_loss({**params, **p}, x, y)
+
+    grads = {"b2": mlp_backward(params, x, y)["b2"]}
+    assert gradcheck(loss, small, grads, batched=False, progress=True).verdict == "pass"
+    bar = capsys.readouterr().err
+    # tqdm's "done/total [elapsed<remaining, rate]": the remaining time is estimated
+    assert re.search(r"b2.*\b([1-9]|1[01])/12 \[\d\d:\d\d<\d\d:\d\d, ", bar), bar
+    gradcheck(loss, small, grads, batched=False, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_package_imports_without_jax():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import verifier, verifier.gradcheck, verifier.cli, verifier.report.gradcheck;"
+        "from verifier.gradcheck import gradcheck; import numpy as np;"
+        "w = np.ones(2); gradcheck(lambda p: np.sum(p['w'] ** 2, axis=-1), {'w': w}, {'w': 2 * w});"
+        "assert 'jax' not in sys.modules, 'jax was imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

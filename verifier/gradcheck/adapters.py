@@ -29,8 +29,8 @@ to ``gradcheck``; :class:`NumpyAdapter` (below) and
 
 Every finite difference is still formed by :func:`verifier.numeric.estimate.finite_difference`
 (the adapter only evaluates losses) and judged by the one policy row (``gradient``).  The
-perturbed copies are built a chunk of elements at a time so a batch stays below
-:data:`MAX_BATCH_BYTES`.
+perturbed copies are built a chunk of elements at a time: about :data:`TARGET_BATCH_BYTES`,
+at least :data:`MIN_BATCH_COPIES` copies, never above :data:`MAX_BATCH_BYTES`.
 
 >>> import numpy as np
 >>> loss = lambda p: np.sum(p["w"] ** 3, axis=-1)     # works on one copy or a batch of them
@@ -63,8 +63,13 @@ __all__ = [
 ]
 
 #: the largest batch of perturbed copies built at once (bytes of float64): memory stays bounded
-#: whatever the tensor's size, and a batch is large enough to amortise the loss's overhead
+#: whatever the tensor's size
 MAX_BATCH_BYTES = 32 * 2**20
+#: the batch aimed at: the loss's intermediates grow with the copies too, and batches of a few
+#: MB stay in cache (measured: the 64-64-32-10 MLP checks 1.8x faster than with 32 MB batches)
+TARGET_BATCH_BYTES = 4 * 2**20
+#: but at least this many copies per call (within MAX_BATCH_BYTES), to amortise the call
+MIN_BATCH_COPIES = 64
 
 
 @runtime_checkable
@@ -246,7 +251,8 @@ class AdaptedLoss:
         is the tensor, or what the adapter's ``copy_bytes(key)`` says it builds)."""
         sized = getattr(self.adapter, "copy_bytes", None)
         per_copy = sized(key) if sized is not None else max(1, self.params[key].size) * 8
-        return max(1, MAX_BATCH_BYTES // (per_copy * offsets))
+        copies = max(TARGET_BATCH_BYTES // per_copy, MIN_BATCH_COPIES)
+        return max(1, min(copies, MAX_BATCH_BYTES // per_copy) // offsets)
 
     def _copies(self, p: np.ndarray, flat: np.ndarray, d: np.ndarray) -> np.ndarray:
         """``(len(flat) * m, *shape)``: ``p`` with element ``flat[k]`` moved by ``d[k, j]``."""

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from verifier.errors import VerifierError
+from verifier.gradcheck.adapters import MAX_BATCH_BYTES
 
 __all__ = ["JaxAdapter", "is_jax_tree"]
 
@@ -76,9 +77,15 @@ def _name(path: tuple[Any, ...]) -> str:
     return ".".join(parts) or "params"
 
 
-def _padded(count: int) -> int:
-    """Batches are padded to a power of two of at least 256: few shapes, few compilations."""
-    return max(256, 1 << max(0, (count - 1).bit_length()))
+def _padded(count: int, limit: int) -> int:
+    """Batches are padded to a power of two of at least 256 (few shapes, few compilations),
+    but not beyond ``limit`` copies (the memory bound).
+
+    >>> _padded(1, 10**6), _padded(300, 10**6), _padded(300, 400), _padded(300, 10)
+    (256, 512, 400, 300)
+    """
+    size = max(256, 1 << max(0, (count - 1).bit_length()))
+    return max(count, min(size, limit))
 
 
 class JaxAdapter:
@@ -173,7 +180,7 @@ class JaxAdapter:
         flat = np.concatenate(
             [np.asarray(base[n], dtype=np.float64).reshape(-1) for n in self._names]
         )
-        size = _padded(count)
+        size = _padded(count, MAX_BATCH_BYTES // self.copy_bytes(key))
         copies = np.repeat(flat[None, :], size, axis=0)
         i = self._names.index(key)
         lo = int(sum(int(np.prod(s)) for s in self._shapes[:i]))

@@ -62,6 +62,7 @@ MLP_BUGS: dict[str, BackpropBug] = {
         ),
     )
 }
+_NDIM = {"W1": 2, "b1": 1, "g": 1, "W2": 2, "b2": 1, "W3": 2, "b3": 1}
 #: where ``w2_entry_off_by_0.1_percent`` plants its error
 OFF_ENTRY = (1, 2)
 
@@ -110,15 +111,36 @@ class _Forward:
     loss: np.ndarray
 
 
+def _shared(v: np.ndarray, ndim: int) -> np.ndarray:
+    """A batch of identical copies (a broadcast view: stride 0) as the one array it is."""
+    while v.ndim > ndim and v.strides[0] == 0:
+        v = v[0]
+    return v
+
+
+def _affine(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ w + b`` over leading axes of copies, one matrix product where ``w`` is shared."""
+    w, b = _shared(w, 2), _shared(b, 1)
+    if w.ndim == 2:  # one weight matrix: every row of every copy in a single product
+        out = (a.reshape(-1, a.shape[-1]) @ w).reshape(*a.shape[:-1], w.shape[-1])
+    elif a.ndim == 2:  # one input, copies of the weights: (N, D) x (K, D, H) as one product
+        k, d, h = w.shape
+        out = (a @ w.transpose(1, 0, 2).reshape(d, k * h)).reshape(-1, k, h).transpose(1, 0, 2)
+    else:
+        out = a @ w
+    return out + b[..., None, :]
+
+
 def _forward(p: dict[str, np.ndarray], x: np.ndarray, labels: np.ndarray) -> _Forward:
-    """Every array may carry leading axes of copies (``(..., N, H)`` activations)."""
-    v1 = x @ p["W1"] + p["b1"][..., None, :]
+    """Every array may carry leading axes of copies (``(..., N, H)`` activations); copies
+    that are broadcast views of one array are computed once."""
+    v1 = _affine(x, p["W1"], p["b1"])
     a1 = np.maximum(v1, 0.0)
     r = np.sqrt(np.mean(a1 * a1, axis=-1, keepdims=True) + EPS_NORM)
     n1 = a1 / r
-    y1 = p["g"][..., None, :] * n1
-    a2 = np.tanh(y1 @ p["W2"] + p["b2"][..., None, :])
-    z = a2 @ p["W3"] + p["b3"][..., None, :]
+    y1 = _shared(p["g"], 1)[..., None, :] * n1
+    a2 = np.tanh(_affine(y1, p["W2"], p["b2"]))
+    z = _affine(a2, p["W3"], p["b3"])
     m = np.max(z, axis=-1, keepdims=True)
     e = np.exp(z - m)
     s = np.sum(e, axis=-1, keepdims=True)
@@ -136,7 +158,9 @@ def mlp_loss(params: dict[str, np.ndarray], x: np.ndarray, labels: np.ndarray) -
     >>> bool(np.all(mlp_loss(batch, x, y) == mlp_loss(p, x, y)))
     True
     """
-    return _forward(params, x, labels).loss
+    loss = _forward(params, x, labels).loss
+    copies = np.broadcast_shapes(*(v.shape[: v.ndim - _NDIM[k]] for k, v in params.items()))
+    return np.broadcast_to(loss, copies)
 
 
 def mlp_relu_inputs(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
