@@ -25,6 +25,8 @@ LEVELS: dict[str, int] = {
     "numeric": 3,  # siblings: the numeric side never imports the symbolic side (and back)
     "policy": 4,
     "reference": 5,
+    "sweep_fit": 5,
+    "policy_hessian": 5,  # the numeric Hessian's verdict (POLICY["hessian"])  # the sweep's error model and curve fit (no reference: a sibling)
     "sweep": 6,
     "network": 6,
     "gradcheck": 7,

@@ -33,6 +33,9 @@ _EXPORTS: dict[str, str] = {
     "differentiate": "symbolic.rules",
     "gradient": "symbolic.rules",
     "Derivation": "symbolic.rules",
+    "Derivatives": "symbolic.engine",
+    "hessian": "symbolic.hessian",
+    "Hessian": "symbolic.hessian",
     "Step": "symbolic.rules",
     "RULES": "symbolic.rules",
     "MISTAKES": "symbolic.mistakes",
@@ -53,6 +56,8 @@ _EXPORTS: dict[str, str] = {
     "Estimate": "numeric.estimate",
     "numeric_gradient": "numeric.estimate",
     "nditer_gradient": "numeric.estimate",
+    "numeric_hessian": "numeric.hessian",
+    "HessianEstimate": "numeric.hessian",
     # the reference and the judgement
     "exact_value": "reference",
     "exact_derivative": "reference",

@@ -101,6 +101,15 @@ POLICY: dict[str, Rule] = {
             "round-off eps |L| / h): a 0.1% error in one entry fails, a correct one passes",
         ),
         Rule(
+            "hessian",
+            1e-6,
+            1e-6,
+            True,
+            "the numeric Hessian (second central and 4-point mixed differences at h ~ eps^(1/4)) "
+            "agrees with the exact one within rtol of the largest entry (floor atol): its model "
+            "error, about sqrt(eps) = 1.5e-8 of f and its fourth derivatives, sits 100x below",
+        ),
+        Rule(
             "training",
             1e-4,
             0.0,

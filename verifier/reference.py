@@ -46,7 +46,7 @@ from verifier.numeric.evaluate import (
 from verifier.numeric.stencils import NON_SMOOTH, non_smooth_heads
 from verifier.points import format_point, points_array, variables_of
 from verifier.policy import POLICY, Verdict
-from verifier.symbolic.rules import Derivation, differentiate
+from verifier.symbolic.rules import Derivation, Derivatives, differentiate
 
 __all__ = [
     "crosscheck",
@@ -63,22 +63,32 @@ __all__ = [
 _SPOT = (0.3, 0.7, 1.3, 2.2, -0.6)
 
 
-def derivation(expr: sympy.Expr, var: str | sympy.Symbol) -> Derivation:
+def derivation(
+    expr: sympy.Expr, var: str | sympy.Symbol | Sequence[str], order: int = 1
+) -> Derivation | Derivatives:
     """The rule engine's derivation of ``expr`` by ``var`` (a name; matched by name).
+
+    ``order`` or a list of variables gives a higher or mixed derivative, pass by pass.
 
     >>> derivation(sympy.Symbol("x") ** 3, "x").result
     3*x**2
+    >>> derivation(sympy.Symbol("x") ** 3, "x", 2).result
+    6*x
     """
-    return differentiate(expr, var)
+    return differentiate(expr, var, order=order)
 
 
-def derivative(expr: sympy.Expr, var: str | sympy.Symbol) -> sympy.Expr:
-    """The rule engine's derivative.
+def derivative(
+    expr: sympy.Expr, var: str | sympy.Symbol | Sequence[str], order: int = 1
+) -> sympy.Expr:
+    """The rule engine's derivative (of ``order``, or mixed for a list of variables).
 
     >>> derivative(sympy.exp(2 * sympy.Symbol("x")), "x")
     2*exp(2*x)
+    >>> derivative(sympy.exp(2 * sympy.Symbol("x")), "x", 3)
+    8*exp(2*x)
     """
-    return differentiate(expr, var).result
+    return differentiate(expr, var, order=order).result
 
 
 def _point_dict(point: Any, names: Sequence[str]) -> dict[str, float]:
@@ -251,13 +261,16 @@ def exact_derivative(
 
 def crosscheck(
     expr: sympy.Expr,
-    var: str,
+    var: str | Sequence[str],
     points: Any = None,
     *,
     variables: Sequence[str] | None = None,
     derivative: sympy.Expr | None = None,
+    order: int = 1,
 ) -> Verdict:
     """The rule engine's derivative against ``sympy.diff``, under the ``oracle`` policy row.
+
+    ``order`` (or a list of variables, one per pass) checks a higher or mixed derivative.
 
     Structurally equal results pass at once; otherwise both are evaluated at ``points`` (or
     a few spot points) and compared; a mismatch is re-evaluated with adaptive precision
@@ -266,14 +279,21 @@ def crosscheck(
     >>> x = sympy.Symbol("x")
     >>> crosscheck(x * sympy.exp(x), "x").verdict
     'pass'
+    >>> crosscheck(x * sympy.exp(x) * sympy.Symbol("y"), ["x", "y"]).verdict
+    'pass'
     """
     rule = POLICY["oracle"]
     names = variables_of(expr, variables)
-    if var not in names:
-        names = (*names, var)
-    ours = differentiate(expr, var).result if derivative is None else derivative
-    sym = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}.get(var)
-    theirs = sympy.diff(expr, sym) if sym is not None else sympy.Integer(0)
+    passes = [var] * order if isinstance(var, str) else list(var)
+    names = (*names, *dict.fromkeys(v for v in passes if v not in names))
+    ours = differentiate(expr, var, order=order).result if derivative is None else derivative
+    own = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    if all(v in own for v in passes):
+        theirs = sympy.diff(expr, *[own[v] for v in passes])
+    else:
+        theirs = sympy.Integer(0)
+    n = len(passes)
+    op = f"d^{n}/" + " ".join(f"d{v}" for v in reversed(passes)) if n > 1 else f"d/d{var}"
     if ours == theirs:
         return Verdict("pass", rule.name, "the rule engine and sympy.diff agree symbolically")
     rows = (
@@ -298,7 +318,7 @@ def crosscheck(
         return Verdict(
             "fail",
             rule.name,
-            f"the rule engine's d/d{var} = {ours} differs from sympy.diff's {theirs} at "
+            f"the rule engine's {op} = {ours} differs from sympy.diff's {theirs} at "
             f"{format_point(pd_, names)} ({float(a):.17g} vs {float(b):.17g})",
         )
     if not checked:

@@ -30,9 +30,18 @@ from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
 from verifier.numeric.estimate import estimate_derivative
 from verifier.numeric.evaluate import compile_function
-from verifier.numeric.stencils import STENCILS, Stencil, get_stencil, h_grid
+from verifier.numeric.stencils import Stencil, get_stencil, h_grid, stencils_for
 from verifier.points import format_number, format_point, points_array
-from verifier.policy import combine_verdicts, derivative_comparison, judge_derivative, judge_order
+from verifier.policy import combine_verdicts, derivative_comparison, judge_derivative
+from verifier.sweep_fit import (
+    ANALYSIS_COLUMNS,
+    DOMAIN,
+    SKIPPED,
+    analysis_row,
+    measure,
+    order_text,
+    reliable_best,
+)
 
 __all__ = [
     "ANALYSIS_COLUMNS",
@@ -45,14 +54,9 @@ __all__ = [
     "sweep",
 ]
 
-DEFAULT_METHODS: tuple[str, ...] = tuple(STENCILS)
+DEFAULT_METHODS: tuple[str, ...] = stencils_for(1)
 _KEY = ("function", "variable", "point", "method")
 FRAME_COLUMNS = (*_KEY, "h", "estimate", "exact", "abs_error", "rel_error")
-_MEASURED = ("expected_order", "observed_order", "exact", "best_h", "best_error", "min_rel_error")
-_MODEL = ("theoretical_best_h", "theoretical_best_error", "predicted_h", "error_at_predicted_h")
-_AT_DEFAULT = ("default_h", "estimate_at_default_h", "error_at_default_h")
-_JUDGED = ("flag", "diagnosis", "verdict", "rule")
-ANALYSIS_COLUMNS = (*_KEY, *_MEASURED, *_MODEL, *_AT_DEFAULT, *_JUDGED)
 _CLAIM_KEY = ("point", "point_label", "variable", "claimed_expr")
 _EXACT = ("claimed", "rule_engine", "rel_error", "verdict", "rule", "agrees")
 _EVIDENCE = ("numeric", "method", "h", "rel_error_vs_claim", "rel_error_vs_exact")
@@ -65,30 +69,6 @@ _SUMMARY_NUMBERS = (
     ("model_error", "theoretical_best_error"),
     ("default_h_error", "error_at_default_h"),
 )
-# rows that are not a measured curve: f or f' undefined (fails); complex step not safe
-_DOMAIN = {"flag": "domain", "verdict": "fail", "rule": "domain"}
-_SKIPPED = {"flag": "skipped", "verdict": "inconclusive", "rule": "skipped"}
-
-
-def reliable_best(h: np.ndarray, error: np.ndarray) -> tuple[float, float]:
-    """The best step and its error, not fooled by a lucky cancellation.
-
-    In the round-off region an estimate is sometimes exact by chance (error 0 at
-    one step, 1e-9 at its neighbours).  The best step is the one whose error *and*
-    its neighbours' on the grid (half a decade either side by default) have the
-    smallest maximum; that maximum is the best error a user can rely on.
-
-    >>> reliable_best(np.array([1e-1, 1e-2, 1e-3, 1e-4]), np.array([1e-2, 1e-4, 0.0, 1e-3]))
-    (0.001, 0.001)
-    """
-    order = np.argsort(-h)
-    hs, es = h[order], np.where(np.isfinite(error[order]), error[order], np.inf)
-    if hs.size == 0:
-        return math.nan, math.nan
-    padded = np.concatenate([[-np.inf], es, [-np.inf]])
-    envelope = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
-    j = int(np.argmin(envelope))
-    return float(hs[j]), float(envelope[j])
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +84,7 @@ class ClaimCheck:
     claimed: dict[str, sympy.Expr]
     frame: Any
     rtol: float
+    order: int = 1
 
     @property
     def verdict(self) -> str:
@@ -121,7 +102,7 @@ class ClaimCheck:
         for r in self.frame.itertuples(index=False):
             verdict = "agrees" if r.agrees else "MISMATCH"
             lines.append(
-                f"claim d/d{r.variable} = {r.claimed_expr} at {r.point_label}: {verdict} "
+                f"claim {operator(r.variable, self.order)} = {r.claimed_expr} at {r.point_label}: {verdict} "
                 f"(claimed {format_number(r.claimed)}, rule engine {format_number(r.rule_engine)}"
                 f", relative difference {format_number(r.rel_error, 2)}; numeric "
                 f"{format_number(r.numeric)} by {r.method}, rel. distance to the claim "
@@ -152,6 +133,7 @@ class ErrorTable:
     claim: ClaimCheck | None = None
     steps: np.ndarray = field(default_factory=h_grid)
     derivatives: dict[str, sympy.Expr] = field(default_factory=dict)
+    order: int = 1
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -171,7 +153,8 @@ class ErrorTable:
         a = self.analysis
         rows = a[(a["diagnosis"] != "") & (a["flag"] != "exact")]
         said = [
-            f"{r.point} d/d{r.variable}{'' if r.flag == 'domain' else ' ' + r.method}: {r.diagnosis}"
+            f"{r.point} {operator(r.variable, self.order)}"
+            f"{'' if r.flag == 'domain' else ' ' + r.method}: {r.diagnosis}"
             for r in rows.itertuples(index=False)
         ]
         return list(dict.fromkeys(said))
@@ -187,13 +170,13 @@ class ErrorTable:
         out = a[["point", "variable", "method"]].copy()
         for col, src in _SUMMARY_NUMBERS:
             out[col] = [format_number(v, 2) for v in a[src]]
-        orders = [_order_text(r.exact, r.observed_order, r.expected_order) for r in a.itertuples()]
+        orders = [order_text(r.exact, r.observed_order, r.expected_order) for r in a.itertuples()]
         out.insert(5, "order", orders)  # after best_error
         return out.assign(flag=a["flag"], verdict=a["verdict"])
 
     def summary(self) -> str:
         """Compact text: per method best h, best error, observed / expected order, flags."""
-        derivs = ", ".join(f"d/d{v} = {d}" for v, d in self.derivatives.items())
+        derivs = ", ".join(f"{operator(v, self.order)} = {d}" for v, d in self.derivatives.items())
         head = f"f = {self.function}   ({derivs}; rule engine, mpmath 30 digits)"
         lines = [head, self.summary_frame().to_string(index=False)]
         lines += [f"note: {d}" for d in self.diagnoses]
@@ -214,6 +197,35 @@ class ErrorTable:
 
 
 # ----------------------------------------------------------------------------- the sweep
+
+
+def operator(var: str, order: int = 1) -> str:
+    """``d/dx``, ``d^2/dx^2``: the derivative a sweep studies.
+
+    >>> operator("x"), operator("y", 3)
+    ('d/dx', 'd^3/dy^3')
+    """
+    return f"d/d{var}" if order == 1 else f"d^{order}/d{var}^{order}"
+
+
+def _methods(methods: Sequence[str] | None, order: int) -> list[Stencil]:
+    """The stencils of a sweep of the ``order``-th derivative (by default all that estimate it)."""
+    from verifier.symbolic.engine import pass_variables
+
+    pass_variables("x", order)  # the one check that an order is a whole number >= 1
+    default = stencils_for(order)
+    if methods is None and not default:
+        raise VerifierError(
+            f"no stencil estimates the derivative of order {order}",
+            hint="stencils exist for orders 1, 2 and 3",
+        )
+    stencils = [get_stencil(m) for m in (methods or default)]
+    if bad := [st.name for st in stencils if st.mixed or st.derivative != order]:
+        raise VerifierError(
+            f"method {', '.join(bad)} does not estimate the derivative of order {order}",
+            hint="for this order use: " + (", ".join(default) or "none"),
+        )
+    return stencils
 
 
 def _resolve(
@@ -281,19 +293,24 @@ def sweep(
     claimed: Any = None,
     rtol: float = 1e-6,
     atol: float = 1e-12,
+    order: int = 1,
 ) -> ErrorTable:
     """Sweep every method over the step grid at every point; judge each curve; check a claim.
 
     ``points``: numbers (one variable) or mappings ``{"x0": 1, "x1": 3}``.  A point where f
     or f' is undefined is a failing ``domain`` row (the other points go on).  ``claimed``
     (text, expression, or a mapping per variable) is judged exactly; ``rtol``/``atol`` only
-    say whether the numeric estimate (the evidence) agrees with it.
+    say whether the numeric estimate (the evidence) agrees with it.  ``order=n`` sweeps the
+    n-th derivative (claims are then of f^(n)) with the stencils that estimate it.
 
     >>> t = sweep("x0^2 + x1^2", points=[{"x0": 1, "x1": 3}], methods=["central"], h=[1e-5])
     >>> t.frame["estimate"].round(6).tolist()
     [2.0, 6.0]
     >>> sweep("x^2", points=[1.0], claimed="2x + 1e-9").claim.verdict
     'fail'
+    >>> t = sweep("x^4", points=[1.0], order=2, methods=["second_central"], h=[1e-2, 1e-3])
+    >>> t.frame["estimate"].round(4).tolist(), t.derivatives  # 12 + 2h^2 (h^2 f^(4) / 12)
+    ([12.0002, 12.0], {'x': 12*x**2})
     """
     import pandas as pd
 
@@ -304,10 +321,13 @@ def sweep(
     grid = h_grid() if h is None else np.asarray(h, dtype=np.float64).ravel()
     if grid.size == 0 or np.any(~np.isfinite(grid)) or np.any(grid <= 0):
         raise VerifierError("steps h must be positive finite numbers")
-    stencils = [get_stencil(m) for m in (methods or DEFAULT_METHODS)]
+    stencils = _methods(methods, order)
     claims = _claims(claimed, study, names) if claimed is not None else None
     cf = compile_function(e, names)
-    derivs = {v: reference.derivative(e, v) for v in study}
+    extra = () if order == 1 else (order,)
+    derivs = {v: reference.derivative(e, v, *extra) for v in study}
+    # |f^(k)| the error models need: f, f', the derivative itself, each truncation derivative
+    ks = sorted({0, 1, 2, 3, 5, order, *(st.truncation_derivative for st in stencils)})
     coords = [dict(zip(names, (float(a) for a in row), strict=True)) for row in pts]
     labels = [c[names[0]] if len(names) == 1 else format_point(c, names) for c in coords]
     frames: list[Any] = []
@@ -322,9 +342,9 @@ def sweep(
                     e, v, c, variables=names, derivative=derivs[v]
                 )
             except DomainError as exc:
-                rows.append(_row(text, v, labels[i], None, diagnosis=exc.message, **_DOMAIN))
+                rows.append(analysis_row(text, v, labels[i], None, diagnosis=exc.message, **DOMAIN))
                 continue
-            mags[i] = reference.derivative_magnitudes(e, v, c, (0, 1, 2, 3, 5), variables=names)
+            mags[i] = reference.derivative_magnitudes(e, v, c, ks, variables=names)
             # the round-off term uses the size of f's terms (cancellation in f itself counts)
             mags[i][0] = max(mags[i][0], reference.roundoff_scale(e, c, variables=names))
         if not (ok := sorted(mags)):
@@ -333,7 +353,7 @@ def sweep(
         for st in stencils:
             if st.complex and not cf.complex_safe:
                 why = f"complex step skipped: {cf.complex_reason}"
-                rows += [_row(text, v, labels[i], st, diagnosis=why, **_SKIPPED) for i in ok]
+                rows += [analysis_row(text, v, labels[i], st, diagnosis=why, **SKIPPED) for i in ok]
                 continue
             # every step and the default step (last column), every point: ONE evaluation
             default_h = st.default_h(sub[:, names.index(v)]).reshape(-1, 1)
@@ -350,8 +370,8 @@ def sweep(
                 frames.append(pd.DataFrame(frame_k))
                 estimates.setdefault((i, v), []).append(ek)
                 at_default = (est.h[k, -1], est.value[k, -1], cmp.abs_error[k, -1])
-                row = _row(text, v, labels[i], st)
-                _measure(row, st, (hk, abs_k, rel_k), mags[i], at_default, int((~keep).sum()))
+                row = analysis_row(text, v, labels[i], st)
+                measure(row, st, (hk, abs_k, rel_k), mags[i], at_default, int((~keep).sum()))
                 rows.append(row)
     if not frames and rows and all(r["flag"] == "domain" for r in rows):
         # nothing could be measured anywhere: that is bad input, not a result
@@ -366,8 +386,8 @@ def sweep(
     analysis = pd.DataFrame(rows, columns=list(ANALYSIS_COLUMNS))
     claim = None
     if claims is not None:
-        claim = _check_claim(claims, cf, coords, labels, refs, estimates, rtol, atol)
-    return ErrorTable(text, e, names, frame, analysis, claim, grid, derivs)
+        claim = _check_claim(claims, cf, coords, labels, refs, estimates, rtol, atol, order)
+    return ErrorTable(text, e, names, frame, analysis, claim, grid, derivs, order)
 
 
 def _check_claim(
@@ -379,12 +399,15 @@ def _check_claim(
     estimates: dict[tuple[int, str], list[np.ndarray]],
     rtol: float,
     atol: float,
+    order: int = 1,
 ) -> ClaimCheck:
     """Each claim judged exactly (the ``derivative`` policy row), the numeric estimate beside."""
     import pandas as pd
 
     # the estimate a user without the answer trusts most, at its default step
     method = "complex_step" if cf.complex_safe else "five_point"
+    if order > 1:  # the highest-order stencil of that derivative
+        method = max(stencils_for(order), key=lambda m: get_stencil(m).order)
     names = cf.variables
     recs = []
     for (i, v), ref in refs.items():
@@ -405,7 +428,7 @@ def _check_claim(
             "rel_error_vs_exact": float(compare([ref], [numeric], atol=atol).rel_error[0]),
         }
         try:
-            cv = reference.exact_value(c, at, variables=names, what="claimed f'")
+            cv = reference.exact_value(c, at, variables=names, what="claimed " + "f" + "'" * order)
         except DomainError as exc:
             inf = dict.fromkeys(("rel_error", "rel_error_vs_claim", "closest_to_claim"), math.inf)
             rec.update(verdict="fail", rule="domain", agrees=False, numeric_agrees=False)
@@ -435,62 +458,4 @@ def _check_claim(
         recs.append(rec)
     # point order as given, then the claims' variable order
     recs.sort(key=lambda r: (labels.index(r["point"]), list(claims).index(r["variable"])))
-    return ClaimCheck(dict(claims), pd.DataFrame(recs, columns=list(CLAIM_COLUMNS)), rtol)
-
-
-def _order_text(exact: bool, observed: float, expected: float) -> str:
-    """``exact``, or the fitted order (two decimals) against the method's: ``1.98 / 2``."""
-    if exact or math.isnan(expected):
-        return "exact" if exact else "-"
-    return ("-" if math.isnan(observed) else f"{observed:.2f}") + f" / {int(expected)}"
-
-
-def _row(text: str, v: str, label: Any, st: Stencil | None, **judged: str) -> dict[str, Any]:
-    """An analysis row: its key, ``judged`` (flag, diagnosis, verdict, rule), NaN measurements."""
-    row: dict[str, Any] = dict.fromkeys(ANALYSIS_COLUMNS, math.nan)
-    row.update(function=text, variable=v, point=label, exact=False)
-    row.update(method=st.name if st else "-", expected_order=float(st.order) if st else math.nan)
-    row.update(flag="", diagnosis="", verdict="inconclusive", rule="")
-    row.update(judged)
-    return row
-
-
-def _measure(
-    row: dict[str, Any],
-    st: Stencil,
-    measured: tuple[np.ndarray, np.ndarray, np.ndarray],
-    mags: dict[int, float],
-    at_default: tuple[float, float, float],
-    dropped: int,
-) -> None:
-    """Fill ``row`` with one curve's measurements and the policy's judgement of them.
-
-    ``measured`` is (h, abs_error, rel_error) at the finite estimates; ``at_default`` is
-    (default h, estimate there, its abs_error); ``mags`` are ``|f^(k)|`` for the model.
-    """
-    h, abs_err, rel_err = measured
-    f_abs, fp_abs, dk = (mags.get(k, math.nan) for k in (0, 1, st.truncation_derivative))
-    f0, fp0 = (0.0 if math.isnan(a) else a for a in (f_abs, fp_abs))
-    roundoff = np.asarray(st.roundoff_error(h, f0, fp0), dtype=float)
-    judged = judge_order(st, h, abs_err, roundoff, leading_derivative=dk, scale=fp0)
-    th_h = th_err = pred_h = pred_err = math.nan
-    if not any(math.isnan(a) for a in (f_abs, fp_abs, dk)):
-        th_h = st.best_h(f_abs=f_abs, fprime_abs=fp_abs, deriv_abs=dk)
-        th_err = st.best_error(f_abs=f_abs, fprime_abs=fp_abs, deriv_abs=dk)
-    if h.size and not math.isnan(th_h):
-        # the grid step nearest the model's h* (the largest step when the model says "exact")
-        target = h.max() if math.isinf(th_h) or th_h <= 0 else th_h
-        j = int(np.argmin(np.abs(np.log10(h) - math.log10(target))))
-        pred_h, pred_err = float(h[j]), float(abs_err[j])
-    notes = [judged.note] if judged.note else []
-    if dropped:
-        why = "f undefined at x +- h, or h below the float spacing at x"
-        notes.append(f"{dropped} step(s) gave no estimate ({why})")
-    row.update(observed_order=judged.observed_order, exact=judged.flag == "exact")
-    row.update(zip(("best_h", "best_error"), reliable_best(h, abs_err), strict=True))
-    row.update(min_rel_error=float(np.nanmin(rel_err)) if rel_err.size else math.nan)
-    row.update(theoretical_best_h=th_h, theoretical_best_error=th_err)
-    row.update(predicted_h=pred_h, error_at_predicted_h=pred_err)
-    row.update(zip(_AT_DEFAULT, (float(a) for a in at_default), strict=True))
-    row.update(flag=judged.flag, diagnosis="; ".join(notes))
-    row.update(verdict=judged.verdict, rule=judged.rule)
+    return ClaimCheck(dict(claims), pd.DataFrame(recs, columns=list(CLAIM_COLUMNS)), rtol, order)

@@ -12,8 +12,9 @@ from verifier.numeric.stencils import EPS, STENCILS, Stencil, get_stencil
 
 
 def test_table_has_the_five_methods_with_their_orders():
-    assert list(STENCILS) == ["forward", "backward", "central", "five_point", "complex_step"]
-    assert {k: s.order for k, s in STENCILS.items()} == {
+    first = {k: s for k, s in STENCILS.items() if s.derivative == 1}
+    assert list(first) == ["forward", "backward", "central", "five_point", "complex_step"]
+    assert {k: s.order for k, s in first.items()} == {
         "forward": 1,
         "backward": 1,
         "central": 2,
@@ -52,7 +53,7 @@ def test_apply_reproduces_seed_example_with_binary_step():
     got = {
         n: s.apply([f(15.0 + o * h) for o in s.offsets], h)
         for n, s in STENCILS.items()
-        if not s.complex
+        if not s.complex and s.derivative == 1
     }
     want = {"forward": 32.125, "backward": 31.875, "central": 32.0, "five_point": 32.0}
     # The stencils are exact for a quadratic and h = 1/8 is exact in binary, so only f's own

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from verifier.errors import CaseError
+from verifier.numeric.stencils import STENCILS
 from verifier.suite.cases import (
     case_files,
     load_cases,
@@ -51,7 +52,7 @@ def test_defaults_and_types_are_applied(tmp_path):
     assert (a.id, a.kind, a.line, b.line) == ("a", "derivative", 6, 9)
     assert a.points == (1.0, 2.0, 3.0) and a.rtol == 1e-5  # exact: typed decimals, no arithmetic
     assert b.points == (4.0,) and b.h == (0.1,)  # one float becomes a tuple
-    assert a.h is None and a.methods == METHODS
+    assert a.h is None and a.methods == tuple(m for m in METHODS if STENCILS[m].derivative == 1)
     assert type(a) is DerivativeCase and a.values()["function"] == "x^2"
     assert a.key == "c.toml::a" and a.where.endswith("c.toml:6")
 
@@ -256,7 +257,7 @@ def test_bundled_cases_cover_the_rules_points_and_failures():
     used = {r for c in textbook for r in c.rules}
     assert set(RULE_NAMES) - {"fallback"} <= used, set(RULE_NAMES) - used
     kinds = {c.kind for c in cases}
-    assert kinds == {"derivative", "gradient", "homework", "network"}
+    assert kinds == {"derivative", "gradient", "homework", "network", "hessian"}
 
 
 def test_readme_key_table_is_the_schema():

@@ -145,6 +145,7 @@ def test_whole_answer_table_shape() -> None:
         "original_function",
         "antiderivative",
         "wrong_variable",
+        "first_derivative_given",
     }
     assert not set(WHOLE_ANSWER_MISTAKES) & set(MISTAKES)  # one name, one mistake
     for desc, hint, kind, build in WHOLE_ANSWER_MISTAKES.values():
@@ -154,8 +155,10 @@ def test_whole_answer_table_shape() -> None:
 
 @pytest.mark.parametrize("name", sorted(WHOLE_ANSWER_MISTAKES))
 def test_whole_answer_mistake_differs_from_the_right_derivative(name: str) -> None:
-    right = differentiate(F, x).result
-    built = _built(name, y if name == "wrong_variable" else None)
+    other = {"wrong_variable": y, "first_derivative_given": x}.get(name)
+    # first_derivative_given is a mistake of a problem asking for f'': compare with f''
+    right = differentiate(F, x, order=2 if other == x else 1).result
+    built = _built(name, other)
     # "value": the answer is `built`; "derivative": the answer's derivative is `built`
     assert sympy.simplify(built - right) != 0
     assert _values_differ(built, right)
@@ -166,6 +169,7 @@ def test_whole_answer_builds_as_expected() -> None:
     assert _built("sign_error") == -right
     assert _built("original_function") == F == _built("antiderivative")
     assert _built("wrong_variable", y) == x**2
+    assert _built("first_derivative_given", x) == 2 * x * y + sympy.cos(x)
 
 
 def test_wrong_variable_matches_the_other_variable_by_name() -> None:

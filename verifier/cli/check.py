@@ -38,6 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument(
+        "--order", type=int, default=1, help="which derivative the answer is: 2 for f'' (default 1)"
+    )
+    p.add_argument(
         "--time-limit", type=float, default=2.0, help="seconds allowed for the answer (default 2)"
     )
     p.set_defaults(handler=run)
@@ -59,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
             f"--var {variable} is not among --vars {args.vars}", hint="add it to --vars"
         )
     grade = check_answer(
-        args.function, args.answer, variable, variables=variables, time_limit=args.time_limit
-    )
+        args.function, args.answer, variable, variables=variables, time_limit=args.time_limit,
+        order=args.order,
+    )  # fmt: skip
     if args.format == "json":
         print(json.dumps(grade.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -27,7 +27,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         ),
     )
     parser.add_argument("expr", metavar="EXPR", help="the expression, quoted")
-    parser.add_argument("--var", default="x", help="differentiate with respect to VAR (default x)")
+    parser.add_argument(
+        "--var",
+        default="x",
+        help="differentiate with respect to VAR (default x); x,y is the mixed partial d^2/dy dx",
+    )
+    parser.add_argument(
+        "--order", type=int, default=1, help="the derivative's order: 2 for f'' (default 1)"
+    )
     parser.add_argument(
         "--steps", action="store_true", help="show the rules applied, one line per step"
     )
@@ -55,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from verifier.symbolic.steps import derivation_to_dict, render_steps
 
     expr = parse(args.expr, variables=None)
-    derivation = differentiate(expr, args.var, fallback=args.fallback)
+    var = [v.strip() for v in args.var.split(",")] if "," in args.var else args.var
+    derivation = differentiate(expr, var, order=args.order, fallback=args.fallback)
     if args.format == "json":
         print(json.dumps(derivation_to_dict(derivation), indent=2, ensure_ascii=False))
     elif args.steps:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from verifier.numeric.stencils import STENCILS, h_grid
+from verifier.numeric.stencils import STENCILS, h_grid, stencils_for
 from verifier.report.sweep import FORMATS
 
 METHODS = tuple(STENCILS)
+FIRST = stencils_for(1)  # the default methods of --order 1
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -53,8 +54,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--methods",
-        default=",".join(METHODS),
-        help=f"comma-separated methods (default {','.join(METHODS)})",
+        default=None,
+        help=f"comma-separated methods (default {','.join(FIRST)}; with --order 2 "
+        f"{','.join(stencils_for(2))}; with --order 3 {','.join(stencils_for(3))})",
+    )
+    parser.add_argument(
+        "--order",
+        type=int,
+        default=1,
+        help="sweep the derivative of this order: 2 for f'' (second differences), 3 for f^(3)",
     )
     parser.add_argument("--h-min", type=float, default=1e-15, help="smallest step (1e-15)")
     parser.add_argument("--h-max", type=float, default=1e-1, help="largest step (1e-1)")
@@ -169,14 +177,17 @@ def run(args: argparse.Namespace) -> int:
     from verifier.sweep import sweep
 
     points = _points(args.at)
-    methods = _list(args.methods, METHODS, "method")
+    methods = None if args.methods is None else _list(args.methods, METHODS, "method")
     formats = _list(args.format, FORMATS, "format")
     var = None
     if args.var:
         names = [v.strip() for v in args.var.split(",") if v.strip()]
         var = names[0] if len(names) == 1 else names
     grid = h_grid(args.h_max, args.h_min, args.per_decade)
-    table = sweep(args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol)
+    table = sweep(
+        args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol,
+        order=args.order,
+    )  # fmt: skip
     if not args.quiet:
         print(table.summary())
     written = write_sweep_report(table, args.out, formats, plot=args.plot)

@@ -57,6 +57,7 @@ class Problem:
     variable: str = "x"
     variables: tuple[str, ...] | None = None
     points: float = 1.0
+    order: int = 1  # 2: the answer is f''
 
     def all_variables(self) -> tuple[str, ...]:
         """The problem's variables (``(variable,)`` when none are listed).
@@ -68,7 +69,7 @@ class Problem:
 
 
 def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
-    """Read ``[[problem]]`` tables (id, function, variable or variables, points) from TOML.
+    """Read ``[[problem]]`` tables (id, function, variable or variables, points, order) from TOML.
 
     Every function is parsed here, so a broken problem is reported before any grading, as a
     CaseError naming the file, the problem id and the key.
@@ -95,7 +96,7 @@ def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
             hint='write [[problem]] id = "p1" function = "x^2" variable = "x" points = 1',
         )  # fmt: skip
     problems: dict[str, Problem] = {}
-    allowed = {"id", "function", "variable", "variables", "points"}
+    allowed = {"id", "function", "variable", "variables", "points", "order"}
     for i, t in enumerate(tables, start=1):
         pid = t.get("id")
         if isinstance(pid, int) and not isinstance(pid, bool):
@@ -142,7 +143,11 @@ def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
             raise CaseError(
                 "'points' must be a number >= 0", path=str(p), case_id=pid, key="points"
             )
-        prob = Problem(pid, fn, variable, variables, float(pts))
+        order = t.get("order", 1)
+        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+            msg = "'order' must be a whole number >= 1 (2: the second derivative)"
+            raise CaseError(msg, path=str(p), case_id=pid, key="order")
+        prob = Problem(pid, fn, variable, variables, float(pts), order)
         try:
             parse(fn, prob.all_variables())
         except VerifierError as exc:
@@ -255,6 +260,7 @@ def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, An
             problem.variable,
             variables=problem.variables,
             time_limit=time_limit,
+            order=problem.order,
         )
         out = {
             "verdict": g.verdict,

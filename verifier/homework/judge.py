@@ -369,8 +369,10 @@ def check_answer(
     variables: Sequence[str] | None = None,
     points: Any = None,
     time_limit: float | None = 2.0,
+    order: int = 1,
 ) -> Grade:
-    """Grade ``answer`` as the derivative of ``function`` with respect to ``variable``.
+    """Grade ``answer`` as the derivative of ``function`` with respect to ``variable``
+    (``order=n``: as its n-th derivative; an answer that is f' is "first derivative given").
 
     Policy (a careful teacher's, deterministic):
 
@@ -416,12 +418,14 @@ def check_answer(
     'equals the derivative 2x y at x = 1, y = 3'
     >>> check_answer("x^2", "2x +").verdict
     'invalid'
+    >>> check_answer("x^4", "4x^3", order=2).mistake
+    'first_derivative_given'
     """
     names = _variables(function, variable, variables)
     setup_limit = max(10.0, 5 * (time_limit or 0))  # the teacher's function gets more room
     try:
         with _time_limit(setup_limit):
-            p = prepare(function, variable, names)
+            p = prepare(function, variable, names, order)
             given = None if points is None else _given_points(p, points)
     except TimeUp:
         raise LimitError(

@@ -178,13 +178,13 @@ def _random_candidates(nvars: int, n: int, seed: int) -> list[tuple[float, ...]]
     return out
 
 
-def _derivation(expr: sympy.Expr, var: str) -> Any:
+def _derivation(expr: sympy.Expr, var: str, order: int = 1) -> Any:
     try:
-        return reference.derivation(expr, var)
+        return reference.derivation(expr, var, order)
     except UnsupportedError:  # a head without a rule: a visible fallback step (sympy.diff)
         from verifier.symbolic.rules import differentiate
 
-        return differentiate(expr, var, fallback=True)
+        return differentiate(expr, var, order=order, fallback=True)
 
 
 def same_values(reference_values: Sequence[Any], values: Sequence[Any], scale: float) -> bool:
@@ -213,18 +213,25 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def prepare(function: str | sympy.Expr, variable: str, variables: tuple[str, ...]) -> Prepared:
+def prepare(
+    function: str | sympy.Expr, variable: str, variables: tuple[str, ...], order: int = 1
+) -> Prepared:
     """The problem "differentiate ``function`` by ``variable``" ready for judging (cached).
 
     ``function`` is text (parsed with ``variables``) or a sympy expression (symbols matched by
-    name).  It is trusted input: a parse error or an empty domain raises.
+    name).  It is trusted input: a parse error or an empty domain raises.  ``order=n`` asks
+    for the n-th derivative (its values, steps pass by pass, and its mistakes).
+
+    >>> prepare("x^4", "x", ("x",), 2).derivative_text
+    '12x^2'
     """
     if not isinstance(function, str):
         function = as_expression(function, variables)
-    key = (function if isinstance(function, str) else sympy.srepr(function), variable, variables)
+    fkey = function if isinstance(function, str) else sympy.srepr(function)
+    key = (fkey, variable, variables) + (() if order == 1 else (order,))
     prepared = _CACHE.get(key)
     if prepared is None:
-        prepared = _build(function, variable, variables, key)
+        prepared = _build(function, variable, variables, key, order)
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[key] = prepared
@@ -232,7 +239,11 @@ def prepare(function: str | sympy.Expr, variable: str, variables: tuple[str, ...
 
 
 def _build(
-    function: str | sympy.Expr, variable: str, variables: tuple[str, ...], key: tuple[Any, ...]
+    function: str | sympy.Expr,
+    variable: str,
+    variables: tuple[str, ...],
+    key: tuple[Any, ...],
+    order: int = 1,
 ) -> Prepared:
     from verifier.expr import parse_with_warnings, symbol
     from verifier.symbolic.steps import format_expr, render_steps
@@ -248,7 +259,7 @@ def _build(
     else:
         expr = function
         ftext = format_expr(function)
-    derivation = _derivation(expr, variable)
+    derivation = _derivation(expr, variable, order)
     correct = derivation.result
     f_fn, d_fn = mp_compile(expr), mp_compile(correct)
     points: list[dict[str, float]] = []
@@ -279,12 +290,12 @@ def _build(
     also_correct = [correct]
     oracle = reference.crosscheck(
         expr, variable, [[q[n] for n in variables] for q in points], variables=variables,
-        derivative=correct,
+        derivative=correct, order=order,
     )  # fmt: skip
     if oracle.verdict == "fail":
         # The rule engine disagrees with sympy.diff: grade against the oracle, say so.
         notes.append(f"graded with sympy.diff: {oracle.reason}")
-        correct = sympy.diff(expr, symbol(variable))
+        correct = sympy.diff(expr, symbol(variable), order)
         d_fn = mp_compile(correct)
         dv = [value(d_fn, env) for env in envs]
         keep = [i for i, v in enumerate(dv) if v is not None]
@@ -307,7 +318,7 @@ def _build(
         f_values=tuple(fv),
         d_values=tuple(dv),
         scale=scale,
-        variants=_variants(expr, variable, variables, correct, envs, dv, scale),
+        variants=_variants(expr, variable, variables, correct, envs, dv, scale, derivation),
         derivative_text=format_expr(correct),
         steps_text=render_steps(derivation, format="text"),
         notes=tuple(notes),
@@ -322,9 +333,15 @@ def _variants(
     envs: Sequence[dict[str, Any]],
     dv: Sequence[Any],
     scale: float,
+    derivation: Any = None,
 ) -> tuple[Variant, ...]:
     """The mistakes whose values differ from the derivative's at the test points (a mistake
-    defined at fewer than MIN_POINTS of them, or equal there, cannot be diagnosed)."""
+    defined at fewer than MIN_POINTS of them, or equal there, cannot be diagnosed).
+
+    For a higher derivative the faulty rules are those of its last pass (of f^(n-1)), the
+    function's own first derivative is the mistake ``first_derivative_given``, and
+    ``wrong_variable`` (a first partial) does not apply."""
+    passes = getattr(derivation, "passes", ())
     computed: dict[sympy.Expr, tuple[Any, ...]] = {}
 
     def values_of(res: sympy.Expr) -> tuple[Any, ...]:
@@ -342,13 +359,19 @@ def _variants(
     variants: list[Variant] = []
     # A function without faulty variants still gets the whole-answer mistakes below.
     with contextlib.suppress(VerifierError):
-        for wd in wrong_derivatives(expr, variable, differs=differs):
+        last = passes[-1].expr if passes else expr
+        for wd in wrong_derivatives(last, variable, differs=differs):
             m = wd.mistake
             variants.append(Variant(m.name, m.description, m.hint, values_of(wd.result)))
     for name, (desc, hint, kind, build) in WHOLE_ANSWER_MISTAKES.items():
+        if (name == "first_derivative_given" and not passes) or (
+            name == "wrong_variable" and passes
+        ):
+            continue
         others = [o for o in variables if o != variable] if name == "wrong_variable" else [None]
+        others = [variable] if name == "first_derivative_given" else others
         for other in others:
-            if other is not None:
+            if name == "wrong_variable":
                 desc = (
                     f"the answer is the partial derivative with respect to {other}, not {variable}"
                 )
@@ -356,4 +379,6 @@ def _variants(
             if kind == "value" and not differs(res):
                 continue  # gives the right answer here: not a diagnosable mistake
             variants.append(Variant(name, desc, hint, values_of(res), kind))
+    # an answer that is exactly f' says more than a faulty rule that happens to give it too
+    variants.sort(key=lambda v: v.name != "first_derivative_given")
     return tuple(variants)

@@ -66,12 +66,13 @@ def finite_difference(
     *,
     x: Any = None,
 ) -> Any:
-    """Apply ``stencil`` at steps ``h``: ``sum_k w_k f(x + o_k h) / h``.
+    """Apply ``stencil`` at steps ``h``: ``sum_k w_k f(x + o_k h) / h^n`` (n its derivative).
 
     ``shifted(d)`` returns f with the studied coordinate displaced by ``d``; ``d`` has the
     shape of ``h`` plus a last axis of the stencil's offsets (complex ``1j * o * h`` for the
     complex step), and the result has that shape (extra leading axes are allowed, e.g. one
-    per network parameter).  With ``x`` given, real steps are first made representable at
+    per network parameter).  For a mixed partial ``d`` has one more axis of length 2, the
+    displacements of the two coordinates, and ``x`` (if given) is the pair.  With ``x`` given, real steps are first made representable at
     ``x`` (:func:`representable_step`) and steps that vanish (``x + h == x``) give NaN.
     ``h`` may be float64 or mpmath numbers (object arrays): the homework grader differentiates
     at 40 digits through the same routine.
@@ -82,14 +83,17 @@ def finite_difference(
     >>> cs = finite_difference(lambda d: np.sin(1.0 + d), "complex_step", 1e-20)
     >>> bool(abs(float(cs) - np.cos(1.0)) < 1e-16)  # no cancellation: exact to the last bit or so
     True
+    >>> finite_difference(lambda d: (2.0 + d) ** 3, "second_central", np.array([0.5]), x=2.0)
+    array([12.])
     """
     st = get_stencil(stencil)
     real_float = not st.complex and (np.asarray(h).dtype != object)
     hh = np.asarray(h) if not real_float else np.asarray(h, dtype=np.float64)
     if x is not None and real_float:
-        hh = representable_step(x, hh)
+        for xi in np.atleast_1d(np.asarray(x, dtype=np.float64)) if st.mixed else (x,):
+            hh = representable_step(xi, hh)  # representable at both coordinates of a pair
     offsets = np.asarray(st.offsets, dtype=np.float64)
-    d = hh[..., None] * offsets
+    d = hh[..., None, None] * offsets if st.mixed else hh[..., None] * offsets
     if st.complex:
         d = 1j * d
     values = shifted(d)

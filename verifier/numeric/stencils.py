@@ -1,21 +1,24 @@
 """Finite-difference stencils as data: offsets, weights, order and error model.
 
-A stencil estimates ``f'(x)`` as ``sum_k w_k f(x + o_k h) / h``.  For the complex
+A stencil estimates ``f'(x)`` as ``sum_k w_k f(x + o_k h) / h`` (the n-th derivative,
+``derivative = n``, as ``sum_k w_k f(x + o_k h) / h^n``; the mixed partial's offsets are
+points ``(o_x, o_y)`` of the plane).  For the complex
 step the perturbation is imaginary, ``x + i o_k h``, and the estimate is the
 imaginary part of that sum: no two nearly equal numbers are subtracted, so
 round-off does not grow as ``h`` shrinks.
 
 The error model of every row is the same two-term formula::
 
-    error(h) ~= C h^p  +  A / h  +  B
+    error(h) ~= C h^p  +  A / h^n  +  B / h^(n-1)
     C = truncation_factor * |f^(k)(x)|          (k = truncation_derivative)
     A = eps * |f(x)|  * sum |w|                 (cancellation; 0 for complex step)
     B = eps * |f'(x)| * sum |w * o|             (rounding of f near x)
 
-Minimising it gives the theoretical best step ``h* = (A / (p C))^(1/(p+1))``
-and best error ``error(h*)``; for the complex step (``A = 0``) ``h*`` is the
-step below which truncation is smaller than round-off.  Adding a stencil is
-one row of :data:`STENCILS`.
+Minimising it gives the theoretical best step ``h* = (n A / (p C))^(1/(p+n))`` (B, smaller
+by a factor h |f'| / |f|, left out) and best error ``error(h*)``: ``eps^(1/3)`` for the
+central first difference, ``eps^(1/4)`` for the central second difference, whose round-off
+grows like ``eps / h^2``.  For the complex step (``A = 0``) ``h*`` is the step below which
+truncation is smaller than round-off.  Adding a stencil is one row of :data:`STENCILS`.
 
 >>> s = STENCILS["central"]
 >>> s.order, s.offsets, s.weights
@@ -41,6 +44,7 @@ __all__ = [
     "Stencil",
     "complex_step_safe",
     "get_stencil",
+    "stencils_for",
     "h_grid",
     "non_smooth_heads",
 ]
@@ -56,7 +60,9 @@ class Stencil:
 
     ``estimate = sum(w * f(x + o*h)) / h**derivative`` (real stencils) or
     ``Im(sum(w * f(x + 1j*o*h))) / h`` (``complex=True``).
-    Truncation error ``truncation_factor * |f^(truncation_derivative)(x)| * h**order``.
+    Truncation error ``truncation_factor * |f^(truncation_derivative)(x)| * h**order``
+    (for the mixed partial ``|f_xxxy + f_xyyy|`` stands for the derivative).
+    ``offsets`` are numbers, or ``(o_x, o_y)`` pairs for a mixed partial (``mixed=True``).
 
     >>> STENCILS["forward"].model_error(1e-8, f_abs=1.0, fprime_abs=1.0, deriv_abs=1.0) < 1e-7
     True
@@ -72,10 +78,20 @@ class Stencil:
     default_step: float
     formula: str
     derivative: int = 1
+    mixed: bool = False
 
     def __post_init__(self) -> None:
         if len(self.offsets) != len(self.weights):
             raise ValueError(f"stencil {self.name!r}: offsets and weights differ in length")
+
+    @property
+    def label(self) -> str:
+        """What the row estimates: ``f'``, ``f''``, ... or ``f_xy``.
+
+        >>> STENCILS["second_central"].label, STENCILS["mixed_central"].label
+        ("f''", 'f_xy')
+        """
+        return "f_xy" if self.mixed else "f" + "'" * self.derivative
 
     # -- the error model ---------------------------------------------------------------
     @property
@@ -85,8 +101,9 @@ class Stencil:
 
     @property
     def moment_sum(self) -> float:
-        """``sum |w o|``: round-off of ``f(x + o h)`` that grows with ``f'``, independent of h."""
-        return float(sum(abs(w * o) for w, o in zip(self.weights, self.offsets, strict=True)))
+        """``sum |w o|``: round-off of ``f(x + o h)`` growing with ``f'`` (a pair: ``max |o_i|``)."""
+        size = [max(map(abs, o)) if self.mixed else abs(o) for o in self.offsets]
+        return float(sum(abs(w) * o for w, o in zip(self.weights, size, strict=True)))
 
     def _coefficients(
         self, f_abs: float, fprime_abs: float, deriv_abs: float, eps: float
@@ -108,14 +125,17 @@ class Stencil:
     def roundoff_error(
         self, h: float | np.ndarray, f_abs: float, fprime_abs: float, eps: float = EPS
     ) -> float | np.ndarray:
-        """``A / h + B``: the round-off part of the model.
+        """``A / h^n + B / h^(n-1)``: the round-off part of the model.
 
         >>> STENCILS["complex_step"].roundoff_error(1e-10, f_abs=5.0, fprime_abs=1.0) == EPS
         True
+        >>> STENCILS["second_central"].roundoff_error(1e-4, f_abs=1.0, fprime_abs=0.0) / EPS
+        400000000.0
         """
         _, a, b = self._coefficients(f_abs, fprime_abs, 0.0, eps)
         hh = np.asarray(h, dtype=float)
-        return _scalar(a / hh + b if a else b + 0.0 * hh)
+        n = self.derivative
+        return _scalar(a / hh**n + b / hh ** (n - 1) if a else b / hh ** (n - 1) + 0.0 * hh)
 
     def model_error(
         self,
@@ -143,13 +163,16 @@ class Stencil:
         >>> h = STENCILS["central"].best_h(f_abs=1.0, fprime_abs=1.0, deriv_abs=1.0)
         >>> round(h / (3 * EPS) ** (1 / 3), 12)
         1.0
+        >>> h2 = STENCILS["second_central"].best_h(f_abs=1.0, fprime_abs=1.0, deriv_abs=1.0)
+        >>> round(h2 / (48 * EPS) ** (1 / 4), 12)  # (n A / (p C))^(1/(p+n)): eps^(1/4)
+        1.0
         """
         c, a, b = self._coefficients(f_abs, fprime_abs, deriv_abs, eps)
-        p = self.order
+        p, n = self.order, self.derivative
         if c == 0.0:
             return math.inf  # the stencil is exact here: the larger the step, the better
         if a > 0.0:
-            return (a / (p * c)) ** (1.0 / (p + 1))
+            return (n * a / (p * c)) ** (1.0 / (p + n))
         if b > 0.0:
             return (b / c) ** (1.0 / p)  # below this, truncation is under the round-off floor
         return 0.0
@@ -166,10 +189,11 @@ class Stencil:
         h = self.best_h(f_abs=f_abs, fprime_abs=fprime_abs, deriv_abs=deriv_abs, eps=eps)
         c, a, b = self._coefficients(f_abs, fprime_abs, deriv_abs, eps)
         if math.isinf(h):
-            return b
+            return b if self.derivative == 1 else 0.0
         if h == 0.0:
             return 0.0
-        return float(c * h**self.order + a / h + b)
+        n = self.derivative
+        return float(c * h**self.order + a / h**n + b / h ** (n - 1))
 
     def default_h(self, x: float | np.ndarray) -> float | np.ndarray:
         """The rule-of-thumb step a user without the answer would take: ``step * max(1, |x|)``.
@@ -235,8 +259,8 @@ def h_grid(h_max: float = 1e-1, h_min: float = 1e-15, per_decade: float = 2) -> 
 def get_stencil(name: str | Stencil) -> Stencil:
     """Look a stencil up by name (``five-point`` and ``five_point`` both work).
 
-    >>> get_stencil("five-point").order
-    4
+    >>> get_stencil("five-point").order, get_stencil("second-central").derivative
+    (4, 2)
     """
     if isinstance(name, Stencil):
         return name
@@ -259,7 +283,15 @@ def get_stencil(name: str | Stencil) -> Stencil:
 #   central  (f(x+h) - f(x-h)) / 2h       = f' + f'''/6 h^2 + ...
 #   five     (f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h = f' - f^(5)/30 h^4 + ...
 #   complex  Im f(x + ih) / h             = f' - f'''/6 h^2 + ...
-# default steps: eps^(1/(p+1)) balances C h^p with eps/h when C ~ |f| ~ 1; the complex step has
+#   second_central  (f(x-h) - 2f(x) + f(x+h)) / h^2               = f'' + f^(4)/12 h^2 + ...
+#   second_five     (-f(x-2h) + 16f(x-h) - 30f(x) + 16f(x+h) - f(x+2h)) / 12h^2
+#                                                                 = f'' - f^(6)/90 h^4 + ...
+#   second_forward  (f(x) - 2f(x+h) + f(x+2h)) / h^2              = f'' + f^(3) h + ...
+#   second_backward (f(x-2h) - 2f(x-h) + f(x)) / h^2              = f'' - f^(3) h + ...
+#   third_central   (-f(x-2h) + 2f(x-h) - 2f(x+h) + f(x+2h)) / 2h^3 = f^(3) + f^(5)/4 h^2 + ...
+#   mixed_central   (f(x+h,y+h) - f(x+h,y-h) - f(x-h,y+h) + f(x-h,y-h)) / 4h^2
+#                                                   = f_xy + (f_xxxy + f_xyyy)/6 h^2 + ...
+# default steps: eps^(1/(p+n)) balances C h^p with eps/h^n when C ~ |f| ~ 1; the complex step has
 # no cancellation, so any tiny step works (1e-20 keeps truncation far below eps for any sane f).
 STENCILS: dict[str, Stencil] = {
     s.name: s
@@ -319,8 +351,92 @@ STENCILS: dict[str, Stencil] = {
             default_step=1e-20,
             formula="Im f(x + ih) / h",
         ),
+        Stencil(
+            name="second_central",
+            offsets=(-1.0, 0.0, 1.0),
+            weights=(1.0, -2.0, 1.0),
+            order=2,
+            complex=False,
+            truncation_derivative=4,
+            truncation_factor=1 / 12,
+            default_step=EPS ** (1 / 4),
+            formula="(f(x-h) - 2f(x) + f(x+h)) / h^2",
+            derivative=2,
+        ),
+        Stencil(
+            name="second_five_point",
+            offsets=(-2.0, -1.0, 0.0, 1.0, 2.0),
+            weights=(-1 / 12, 16 / 12, -30 / 12, 16 / 12, -1 / 12),
+            order=4,
+            complex=False,
+            truncation_derivative=6,
+            truncation_factor=1 / 90,
+            default_step=EPS ** (1 / 6),
+            formula="(-f(x-2h) + 16f(x-h) - 30f(x) + 16f(x+h) - f(x+2h)) / (12h^2)",
+            derivative=2,
+        ),
+        Stencil(
+            name="second_forward",
+            offsets=(0.0, 1.0, 2.0),
+            weights=(1.0, -2.0, 1.0),
+            order=1,
+            complex=False,
+            truncation_derivative=3,
+            truncation_factor=1.0,
+            default_step=EPS ** (1 / 3),
+            formula="(f(x) - 2f(x+h) + f(x+2h)) / h^2",
+            derivative=2,
+        ),
+        Stencil(
+            name="second_backward",
+            offsets=(-2.0, -1.0, 0.0),
+            weights=(1.0, -2.0, 1.0),
+            order=1,
+            complex=False,
+            truncation_derivative=3,
+            truncation_factor=1.0,
+            default_step=EPS ** (1 / 3),
+            formula="(f(x-2h) - 2f(x-h) + f(x)) / h^2",
+            derivative=2,
+        ),
+        Stencil(
+            name="third_central",
+            offsets=(-2.0, -1.0, 1.0, 2.0),
+            weights=(-0.5, 1.0, -1.0, 0.5),
+            order=2,
+            complex=False,
+            truncation_derivative=5,
+            truncation_factor=1 / 4,
+            default_step=EPS ** (1 / 5),
+            formula="(f(x+2h) - 2f(x+h) + 2f(x-h) - f(x-2h)) / (2h^3)",
+            derivative=3,
+        ),
+        Stencil(
+            name="mixed_central",
+            offsets=((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)),
+            weights=(0.25, -0.25, -0.25, 0.25),
+            order=2,
+            complex=False,
+            truncation_derivative=4,
+            truncation_factor=1 / 6,
+            default_step=EPS ** (1 / 4),
+            formula="(f(x+h,y+h) - f(x+h,y-h) - f(x-h,y+h) + f(x-h,y-h)) / (4h^2)",
+            derivative=2,
+            mixed=True,
+        ),
     )
 }
+
+
+def stencils_for(order: int) -> tuple[str, ...]:
+    """The names of the one-variable rows that estimate the ``order``-th derivative.
+
+    >>> stencils_for(2)
+    ('second_central', 'second_five_point', 'second_forward', 'second_backward')
+    >>> stencils_for(3), stencils_for(4)
+    (('third_central',), ())
+    """
+    return tuple(n for n, s in STENCILS.items() if s.derivative == order and not s.mixed)
 
 
 # ----------------------------------------------------------------------------- where a row applies

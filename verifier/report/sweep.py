@@ -68,12 +68,16 @@ def summary_markdown(table: ErrorTable) -> str:
     ('# Error vs h: `x^2`', True)
     """
     from verifier.report.tables import markdown_cell, markdown_code, to_markdown
+    from verifier.sweep import operator
 
     parts = [
         f"# Error vs h: {markdown_code(table.function)}",
         "",
         "Reference: "
-        + ", ".join(f"d/d{v} = {markdown_code(d)}" for v, d in table.derivatives.items())
+        + ", ".join(
+            f"{operator(v, getattr(table, 'order', 1))} = {markdown_code(d)}"
+            for v, d in table.derivatives.items()
+        )
         + " (rule engine, mpmath 30 digits at the exact float64 point).",
         "",
         to_markdown(table.summary_frame()),
@@ -182,7 +186,61 @@ def sweep_figure(table: ErrorTable) -> Any:
     """
     from verifier.report.plots import error_figure
 
-    return error_figure(table.frame, table.analysis, error="abs_error", function=table.function)
+    fig = error_figure(table.frame, table.analysis, error="abs_error", function=table.function)
+    if getattr(table, "order", 1) > 1:
+        _higher_order_overlay(fig, table)
+    return fig
+
+
+def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
+    """A higher-derivative sweep's panels: the title names the derivative; each method gets
+    its whole error model ``C h^p + A / h^n`` (dotted) and its measured minimum (a ring);
+    the central second difference's predicted best step ``eps^(1/4)`` is a vertical line.
+
+    The model curve is fixed by the analysis row's best step ``h*`` and error ``E*``: at the
+    minimum ``p C h*^p = n A / h*^n``, so ``C h*^p = E* n / (p + n)`` and
+    ``A / h*^n = E* p / (p + n)``.
+    """
+    import math
+
+    import numpy as np
+
+    from verifier.numeric.stencils import EPS, get_stencil
+    from verifier.report.plots import panel_keys
+
+    a = table.analysis
+    keys = panel_keys(table.frame) or [(None, None)]
+    for ax, (point, variable) in zip(fig.axes, keys, strict=False):
+        title = ax.get_title(loc="left")
+        op = f"d^{table.order}/d{variable or 'x'}^{table.order}"
+        ax.set_title(title.replace(f"d/d{variable or 'x'}", op, 1), fontsize=9, loc="left")
+        colors = {ln.get_gid(): ln.get_color() for ln in ax.get_lines() if ln.get_gid()}
+        rows = a[a["method"].isin(list(colors))]
+        if point is not None and "point" in a.columns:
+            rows = rows[
+                (rows["point"] == point) & (rows["variable"] == (variable or rows["variable"]))
+            ]
+        h = np.logspace(-1, -15, 141)
+        for r in rows.itertuples(index=False):
+            hb, eb = float(r.theoretical_best_h), float(r.theoretical_best_error)
+            st = get_stencil(r.method)
+            p, n = st.order, st.derivative
+            if math.isfinite(hb) and math.isfinite(eb) and 0 < hb < 1 and eb > 0:
+                model = eb * (n * (h / hb) ** p + p * (hb / h) ** n) / (p + n)
+                ax.plot(
+                    h, model, ":", color=colors[r.method], lw=1.0, gid=f"model_curve:{r.method}"
+                )
+            if math.isfinite(r.best_h) and math.isfinite(r.best_error) and r.best_error > 0:
+                ax.plot([r.best_h], [r.best_error], "o", ms=9, mfc="none", mew=1.4,
+                        color=colors[r.method], gid=f"measured_best:{r.method}")  # fmt: skip
+            if r.method == "second_central":
+                ax.axvline(EPS**0.25, color="0.4", lw=0.8, ls="-.", gid="eps^(1/4)")
+                ax.annotate("eps^(1/4)", (EPS**0.25, 0.02), xycoords=("data", "axes fraction"),
+                            fontsize=7, color="0.3", rotation=90, ha="right")  # fmt: skip
+        errs = table.frame["abs_error"].to_numpy(float)
+        finite = errs[np.isfinite(errs) & (errs > 0)]
+        if finite.size:  # round-off at h -> 0 grows like eps / h^n: keep the minimum in view
+            ax.set_ylim(finite.min() / 10, min(ax.get_ylim()[1], finite.min() * 1e14))
 
 
 def sweep_plot_bytes(table: ErrorTable, format: str = "png") -> bytes:

@@ -21,7 +21,7 @@ so ``case.points`` and ``case.claimed`` are attributes.
 Traceback (most recent call last):
 ...
 verifier.errors.CaseError: ...demo.toml:6: case 'a': key 'colour': unknown key for a derivative case
-hint: known keys: atol, claimed, description, estimates, expect, function, h, h_max, h_min, id, kind, methods, per_decade, points, rtol, rules, variable
+hint: known keys: atol, claimed, description, estimates, expect, function, h, h_max, h_min, id, kind, methods, order, per_decade, points, rtol, rules, variable
 """
 
 from __future__ import annotations
@@ -153,9 +153,13 @@ def _check_semantics(values: dict[str, Any], kind: str) -> tuple[str, str] | Non
         problem = _check_numeric(values, kind)
         if problem:
             return problem
+    if kind in ("derivative", "homework") and values["order"] < 1:
+        return "order", "the order is a whole number >= 1 (2: the second derivative)"
     if kind == "derivative":
         if not values["points"]:
             return "points", "at least one point is needed"
+        if problem := _check_order(values):
+            return problem
         est = values.get("estimates")
         if est and (values.get("h") is None or len(values["h"]) != 1):
             return "estimates", "estimates need exactly one explicit step, e.g. h = 0.1"
@@ -176,6 +180,44 @@ def _check_semantics(values: dict[str, Any], kind: str) -> tuple[str, str] | Non
                 return k, f"{extra[0]!r} is not one of the variables {names}"
     if kind == "network":
         return _check_network(values)
+    if kind == "hessian":
+        return _check_hessian(values)
+    return None
+
+
+def _check_order(values: dict[str, Any]) -> tuple[str, str] | None:
+    """The stencils of the case's derivative order; the default methods become that order's."""
+    from verifier.numeric.stencils import STENCILS, stencils_for
+
+    order = values["order"]
+    if order == 1:
+        return None
+    if not stencils_for(order):
+        return "order", f"no stencil estimates the derivative of order {order} (orders 1 to 3)"
+    if tuple(values["methods"]) == stencils_for(1):  # the default: this order's stencils
+        values["methods"] = stencils_for(order)
+    bad = [m for m in values["methods"] if STENCILS[m].mixed or STENCILS[m].derivative != order]
+    if bad:
+        return "methods", f"{bad[0]!r} does not estimate the derivative of order {order}"
+    return None
+
+
+def _check_hessian(values: dict[str, Any]) -> tuple[str, str] | None:
+    if (values.get("point") is None) == (values.get("points") is None):
+        return "point", "give exactly one of point = {...} or points = [{...}, ...]"
+    pts = values.get("points") or (values["point"],)
+    names = list(values.get("variables") or pts[0])
+    if len(names) < 1 or any(not _NAME.match(n) for n in names):
+        return "variables", f"{names} are not variable names"
+    for p in pts:
+        if sorted(p) != sorted(names):
+            return "point", f"point {p} must give exactly the variables {names}"
+    for key in values.get("claimed") or {}:
+        pair = [k.strip() for k in key.split(",")]
+        if len(pair) != 2 or any(k not in names for k in pair):
+            return "claimed", f'{key!r} is not a pair of the variables {names}, e.g. "x,y"'
+    if values.get("h") is not None and not values["h"] > 0:
+        return "h", "the step must be > 0"
     return None
 
 
@@ -202,7 +244,7 @@ def _check_network(values: dict[str, Any]) -> tuple[str, str] | None:
 
 def _parse_check(values: dict[str, Any], kind: str) -> tuple[str, str] | None:
     """Parse the case's expressions now, so a typo is reported with file, case and key."""
-    if kind not in ("derivative", "gradient"):
+    if kind not in ("derivative", "gradient", "hessian"):
         return None  # homework answers may be invalid on purpose; the grader judges them
     from verifier.expr import parse
 

@@ -206,6 +206,8 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
         points = [{v: float(p[v]) for v in variables} for p in pts]
         claimed = dict(case.claimed or {})
 
+    order = getattr(case, "order", 1)
+
     def tag(v: str) -> str:
         return f"d/d{v} " if len(variables) > 1 else ""
 
@@ -214,7 +216,7 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
         claims = {v: _parsed(t, variables) for v, t in claimed.items()}
     everywhere: list[_Finding] = []
     with timer("derivation"):
-        derivations = {v: reference.derivation(expr, v) for v in variables}
+        derivations = {v: reference.derivation(expr, v, order) for v in variables}
     used = frozenset().union(*(d.rules_used for d in derivations.values()))
     missing = [r for r in case.rules if r not in used]
     if missing:
@@ -240,6 +242,7 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
                     claimed=claims or None,
                     rtol=case.rtol,
                     atol=case.atol,
+                    **({"order": order} if order != 1 else {}),
                 )
         except DomainError as exc:  # f' does not exist at a point the case says it does
             rows.append(result_row(case, label, **_combined([_domain(exc)])))
@@ -249,7 +252,7 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
         findings = [*everywhere, _sweep_finding(table, claimed, tag)]
         with timer("oracle"):
             for v in variables:  # the rule engine against sympy.diff, here
-                j = reference.crosscheck(expr, v, [point], variables=variables)
+                j = reference.crosscheck(expr, v, [point], variables=variables, order=order)
                 findings.append(_Finding(j.verdict, j.rule, f"{tag(v)}{j.reason}"))
             findings += _stated_findings(case, expr, table, point, tag)
         rows.append(result_row(case, label, **_combined(findings), **_figures(table)))
@@ -278,6 +281,7 @@ def _homework(case: Case, timer: Timer) -> Judged:
             case.answer,
             variable=case.variable,
             variables=tuple(case.variables) if case.variables else None,
+            order=case.order,
         )
     findings = []
     if grade.verdict != case.verdict:
@@ -347,10 +351,75 @@ def _network(case: Case, timer: Timer) -> Judged:
     return Judged(rows=tuple(expect_turned(case, [row])), errors=frame, steps=result.summary())
 
 
+def _hessian(case: Case, timer: Timer) -> Judged:
+    """Each claimed entry judged exactly; every entry against sympy.diff; the numeric Hessian
+    (second and mixed differences) against the exact one under the ``hessian`` policy row."""
+    from verifier.numeric.hessian import numeric_hessian
+    from verifier.policy import judge_derivative
+    from verifier.policy_hessian import judge_hessian
+    from verifier.reference import crosscheck, exact_value
+    from verifier.symbolic.hessian import hessian
+    from verifier.symbolic.steps import render_steps
+
+    pts = case.points or (case.point,)
+    variables = tuple(case.variables or pts[0])
+    with timer("parse"):
+        expr = _parsed(case.function, variables)
+        claims = {
+            tuple(k.strip() for k in key.split(",")): _parsed(text, variables)
+            for key, text in (case.claimed or {}).items()
+        }
+    with timer("derivation"):
+        hess = hessian(expr, variables)
+    n = len(variables)
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    steps = "\n\n".join(
+        f"{hess.entries[i][j].notation}:\n" + render_steps(hess.entries[i][j]) for i, j in pairs
+    )
+    rows = []
+    for p in pts:
+        point = {v: float(p[v]) for v in variables}
+        label = format_point(point, variables)
+        try:
+            exact = [[exact_value(d.result, point, variables=variables, what=d.notation + " f")
+                      for d in row] for row in hess.entries]  # fmt: skip
+        except DomainError as exc:
+            rows.append(result_row(case, label, **_combined([_domain(exc)])))
+            continue
+        findings = []
+        with timer("oracle"):
+            for i, j in pairs:
+                vs = [variables[i], variables[j]]
+                o = crosscheck(expr, vs, [point], variables=variables, derivative=hess.matrix[i, j])
+                findings.append(_Finding(o.verdict, o.rule, o.reason))
+        for (a, b), claimed in claims.items():
+            i, j = variables.index(a), variables.index(b)
+            try:
+                value = exact_value(claimed, point, variables=variables, what="the claimed entry")
+            except DomainError as exc:
+                findings.append(_Finding("fail", "domain", exc.message))
+                continue
+            jd = judge_derivative(exact[i][j], value)
+            said = f"d^2f/d{a} d{b}: {jd.reason}" if not jd.passed else ""
+            findings.append(_Finding(jd.verdict, jd.rule, said))
+        with timer("sweep"):
+            est = numeric_hessian(expr, [point[v] for v in variables], case.h, variables=variables)
+        jn = judge_hessian(exact, est.value, variables)
+        findings.append(_Finding(jn.verdict, jn.rule, jn.reason if not jn.passed else ""))
+        err = [abs(float(exact[i][j]) - est.value[i, j]) for i, j in pairs]
+        k = max(range(len(pairs)), key=err.__getitem__)
+        i, j = pairs[k]
+        figures = {"exact": float(exact[i][j]), "estimate": float(est.value[i, j])}
+        figures |= {"h": float(est.h[i, j]), "method": "hessian"}
+        rows.append(result_row(case, label, **_combined(findings), **figures))
+    return Judged(rows=tuple(expect_turned(case, rows)), steps=steps)
+
+
 #: kind -> its runner ``(case, timer) -> Judged``
 KIND_RUNNERS: dict[str, Callable[[Case, Timer], Judged]] = {
     "derivative": _derivative_like,
     "gradient": _derivative_like,
     "homework": _homework,
     "network": _network,
+    "hessian": _hessian,
 }

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from verifier.numeric.stencils import STENCILS
+from verifier.numeric.stencils import STENCILS, stencils_for
 from verifier.symbolic.rules import RULE_INFO
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "GradientCase",
     "HomeworkCase",
     "NetworkCase",
+    "HessianCase",
     "CASE_TYPES",
     "COMMON_KEYS",
     "coerce",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 SCHEMA = 1
-KINDS = ("derivative", "gradient", "homework", "network")
+KINDS = ("derivative", "gradient", "homework", "network", "hessian")
 #: the finite-difference stencils, by name (the rows of verifier.numeric.stencils.STENCILS)
 METHODS: tuple[str, ...] = tuple(STENCILS)
 #: the rule engine's rule names (the rows of verifier.symbolic.rules.RULE_INFO)
@@ -124,8 +125,15 @@ KEYS: dict[str, tuple[KeySpec, ...]] = {
             None,
             "method -> the estimate it must give at the (single) h, e.g. {central = 32}",
         ),
+        KeySpec(
+            "order",
+            "int",
+            1,
+            "which derivative: 2 verifies f'' (claimed is f'', methods default to the second "
+            "differences), 3 the third",
+        ),
     )
-    + _numeric(METHODS),
+    + _numeric(stencils_for(1)),
     "gradient": _common()
     + (
         KeySpec("function", "str", None, "f of several variables", required=True),
@@ -146,6 +154,7 @@ KEYS: dict[str, tuple[KeySpec, ...]] = {
         KeySpec("variable", "str", "x", "the variable of differentiation"),
         KeySpec("variables", "list[str]", None, "all variables of f (partial derivatives)"),
         KeySpec("mistake", "str", None, "the mistake the grader must diagnose"),
+        KeySpec("order", "int", 1, "which derivative the answer is (2: f'')"),
     ),
     "network": _common()
     + (
@@ -155,6 +164,22 @@ KEYS: dict[str, tuple[KeySpec, ...]] = {
         KeySpec("mode", "str", "full", "gradcheck mode: full, fast, nditer or sample=K"),
         KeySpec("h", "float", 1e-4, "central-difference step"),
         KeySpec("bug", "str", None, "plant a backprop bug (verifier.network.BACKPROP_BUGS)"),
+    ),
+    "hessian": _common()
+    + (
+        KeySpec("function", "str", None, "f of several variables", required=True),
+        KeySpec("variables", "list[str]", None, "variable order (default: the point's keys)"),
+        KeySpec("point", "table[float]", None, "one point, e.g. {x = 1, y = 2}"),
+        KeySpec("points", "list[table[float]]", None, "several points (instead of point)"),
+        KeySpec(
+            "claimed",
+            "table[str]",
+            None,
+            'entries of the Hessian, e.g. {"x,y" = "2x"} for d^2f/dx dy (judged exactly)',
+        ),
+        KeySpec(
+            "h", "float", None, "step of the numeric Hessian (default eps^(1/4) max(1, abs(x)))"
+        ),
     ),
 }
 #: keys every kind has; they are the fields of :class:`Case` itself
@@ -294,12 +319,14 @@ DerivativeCase = _record("derivative")
 GradientCase = _record("gradient")
 HomeworkCase = _record("homework")
 NetworkCase = _record("network")
+HessianCase = _record("hessian")
 #: kind -> its record type
 CASE_TYPES: dict[str, type[Case]] = {
     "derivative": DerivativeCase,
     "gradient": GradientCase,
     "homework": HomeworkCase,
     "network": NetworkCase,
+    "hessian": HessianCase,
 }
 
 

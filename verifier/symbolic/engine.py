@@ -16,25 +16,30 @@ cos(x)
 
 from __future__ import annotations
 
+import operator
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
-from verifier.errors import LimitError, UnsupportedError
+from verifier.errors import LimitError, UnsupportedError, VerifierError
 
 __all__ = [
     "Chain",
     "Derivation",
+    "Derivatives",
     "Engine",
     "RuleFn",
     "RuleTable",
     "Step",
     "apply_rules",
     "clear_caches",
+    "light_simplify",
+    "pass_variables",
     "register_cache",
+    "repeat_passes",
 ]
 
 
@@ -126,6 +131,184 @@ class Derivation:
 
     def __str__(self) -> str:
         return f"d/d{self.var} {self.expr} = {self.result}"
+
+
+@dataclass(frozen=True, eq=False)
+class Derivatives:
+    """A higher or mixed derivative: one :class:`Derivation` per pass, each of the last's result.
+
+    ``d^2/dy dx f`` is ``passes = (d/dx f, d/dy (d/dx f))``; ``result`` is the last pass's.
+
+    >>> from verifier.symbolic.rules import differentiate
+    >>> d = differentiate("x^3", order=2)
+    >>> d.order, [str(p.result) for p in d.passes], str(d)
+    (2, ['3*x**2', '6*x'], 'd^2/dx^2 x**3 = 6*x')
+    """
+
+    expr: sympy.Expr
+    passes: tuple[Derivation, ...]
+
+    @property
+    def order(self) -> int:
+        """How many passes (the derivative's total order)."""
+        return len(self.passes)
+
+    @property
+    def variables(self) -> tuple[sympy.Symbol, ...]:
+        """The variable of each pass, first pass first."""
+        return tuple(p.var for p in self.passes)
+
+    @property
+    def var(self) -> sympy.Symbol:
+        """The last pass's variable."""
+        return self.passes[-1].var
+
+    @property
+    def result(self) -> sympy.Expr:
+        """The derivative (lightly simplified, as each pass's result is)."""
+        return self.passes[-1].result
+
+    @property
+    def unsimplified(self) -> sympy.Expr:
+        """The last pass's raw rule output (of the previous pass's result)."""
+        return self.passes[-1].unsimplified
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The steps of every pass, in order."""
+        return tuple(s for p in self.passes for s in p.steps)
+
+    @property
+    def rules_used(self) -> frozenset[str]:
+        """The names of the rules applied in any pass."""
+        return frozenset().union(*(p.rules_used for p in self.passes))
+
+    @property
+    def notation(self) -> str:
+        """``d^2/dx^2``, ``d^2/dy dx``: the operator, last variable first.
+
+        >>> from verifier.symbolic.rules import differentiate
+        >>> differentiate("x y", ["x", "y"]).notation
+        'd^2/dy dx'
+        """
+        names = [v.name for v in reversed(self.variables)]
+        groups: list[list[Any]] = []
+        for n in names:
+            if groups and groups[-1][0] == n:
+                groups[-1][1] += 1
+            else:
+                groups.append([n, 1])
+        den = " ".join(f"d{n}" + (f"^{k}" if k > 1 else "") for n, k in groups)
+        return f"d^{self.order}/{den}" if self.order > 1 else f"d/{den}"
+
+    def to_frame(self) -> Any:
+        """Every pass's steps (:meth:`Derivation.to_frame`) with a ``pass`` column (1, 2, ...).
+
+        >>> from verifier.symbolic.rules import differentiate
+        >>> differentiate("x^3", order=2).to_frame()[["pass", "rule", "result"]].values.tolist()
+        [[1, 'power', '3*x**2'], [2, 'constant_multiple', '6*x'], [2, 'power', '2*x']]
+        """
+        import pandas as pd
+
+        frames = [p.to_frame().assign(**{"pass": k}) for k, p in enumerate(self.passes, 1)]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["pass", *[c for c in out.columns if c != "pass"]]]
+
+    def __str__(self) -> str:
+        return f"{self.notation} {self.expr} = {self.result}"
+
+
+def pass_variables(
+    var: str | sympy.Symbol | Sequence[str | sympy.Symbol], order: int
+) -> tuple[str | sympy.Symbol, ...] | None:
+    """The variable of each pass, or ``None`` for one plain first derivative.
+
+    ``order`` repeats one variable; a list names each pass (then ``order`` must be 1).
+
+    >>> pass_variables("x", 1) is None, pass_variables("x", 3), pass_variables(["x", "y"], 1)
+    (True, ('x', 'x', 'x'), ('x', 'y'))
+    """
+    try:
+        n = -1 if isinstance(order, bool) else operator.index(order)  # numpy ints too
+    except TypeError:
+        n = -1
+    if n < 1:
+        raise VerifierError(
+            f"the order of a derivative is a whole number >= 1, not {order!r}",
+            hint="e.g. order=2 for f'' (CLI: --order 2)",
+        )
+    if isinstance(var, (str, sympy.Symbol)):
+        return None if n == 1 else (var,) * n
+    if not isinstance(var, Sequence) or not var:
+        raise VerifierError(
+            f"differentiate by a variable or a list of variables, not {var!r}",
+            hint="e.g. 'x', or ['x', 'y'] for the mixed partial d^2/dy dx",
+        )
+    if n != 1:
+        raise VerifierError(
+            "give either order= or a list of variables, not both",
+            hint="['x', 'x', 'y'] is d^3/dy dx^2",
+        )
+    return tuple(var)
+
+
+def repeat_passes(
+    expr: sympy.Expr,
+    variables: Sequence[sympy.Symbol],
+    derive: Callable[[sympy.Expr, sympy.Symbol], Derivation],
+) -> Derivatives:
+    """Differentiate ``expr`` once per variable, each pass the previous pass's result.
+
+    >>> from verifier.symbolic.rules import differentiate
+    >>> x = sympy.Symbol("x")
+    >>> repeat_passes(x**3, [x, x], lambda f, v: differentiate(f, v)).result
+    6*x
+    """
+    passes: list[Derivation] = []
+    current = expr
+    for v in variables:
+        passes.append(derive(current, v))
+        current = passes[-1].result
+    return Derivatives(expr, tuple(passes))
+
+
+def _size(expr: sympy.Basic) -> int:
+    """Number of nodes: a cheap stand-in for ``count_ops`` (which is slow)."""
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def light_simplify(expr: sympy.Expr, *, budget: int = 400, max_denominators: int = 4) -> sympy.Expr:
+    """A cheap, bounded tidy-up for display: never ``sympy.simplify``, never a hang.
+
+    Sums with fractions are put over one denominator (``together``, which never
+    expands) and common factors, numeric ones included, are pulled out
+    (``factor_terms``), so powers shared by numerator and denominator cancel.  The
+    tidier form is kept only if it is smaller.  Expressions of more than ``budget``
+    nodes, or with more than ``max_denominators`` different denominators, are
+    returned as they are.  The value never changes.
+
+    >>> from verifier.expr import symbol
+    >>> x = symbol("x")
+    >>> light_simplify((x**2 * sympy.exp(x) - 2 * x * sympy.exp(x)) / x**4)
+    (x - 2)*exp(x)/x**3
+    >>> light_simplify(2 * x + 2)
+    2*x + 2
+    """
+    if expr.is_Atom:
+        return expr
+    nodes = 0
+    denominators: set[sympy.Expr] = set()
+    for node in sympy.preorder_traversal(expr):
+        nodes += 1
+        if node.is_Pow and node.exp.is_negative:
+            denominators.add(node.base)
+        if nodes > budget:
+            return expr
+    # together() multiplies the denominators out: cheap for a few, quadratic for many
+    if not denominators or len(denominators) > max_denominators:
+        return expr
+    candidate = sympy.factor_terms(sympy.together(expr))
+    return candidate if _size(candidate) < nodes else expr
 
 
 # --------------------------------------------------------------------------- tables

@@ -184,7 +184,8 @@ def _partial_by_name(f: sympy.Expr, df: sympy.Expr, other: str | sympy.Symbol) -
 #: ``(f, f', other variable)``).  ``"value"``: the answer equals the built expression;
 #: ``"derivative"``: the answer's own derivative equals it (an antiderivative, whatever
 #: its constant).  ``other`` is used only by ``wrong_variable`` (built once per other
-#: variable; a name or a symbol, matched by name) and is ``None`` for the rest.
+#: variable; a name or a symbol, matched by name) and by ``first_derivative_given`` (the
+#: variable itself, for a problem asking for f'' or higher), and is ``None`` for the rest.
 WHOLE_ANSWER_MISTAKES: dict[str, tuple[str, str, str, Callable[..., sympy.Expr]]] = {
     "sign_error": (
         "the answer is the negative of the derivative",
@@ -207,6 +208,12 @@ WHOLE_ANSWER_MISTAKES: dict[str, tuple[str, str, str, Callable[..., sympy.Expr]]
     "wrong_variable": (
         "the answer is the partial derivative with respect to another variable",
         "Differentiate with respect to the variable asked for and treat the others as constants.",
+        "value",
+        _partial_by_name,
+    ),
+    "first_derivative_given": (
+        "first derivative given: the answer is f', but the problem asks for a higher derivative",
+        "Differentiate again: f'' is the derivative of f', and f''' the derivative of f''.",
         "value",
         _partial_by_name,
     ),

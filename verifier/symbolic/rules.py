@@ -32,18 +32,22 @@ from verifier.symbolic.engine import (
     MEMO_LIMIT,
     Chain,
     Derivation,
+    Derivatives,
     Engine,
     RuleFn,
     RuleTable,
     Step,
     apply_rules,
     clear_caches,
+    light_simplify,
+    pass_variables,
     register_cache,
+    repeat_passes,
 )
 
 __all__ = [
     "RULE_NAMES", "RULE_INFO", "RULES", "Chain", "RuleTable", "Step", "Derivation",
-    "differentiate", "gradient", "light_simplify", "identity_of", "clear_caches",
+    "differentiate", "gradient", "light_simplify", "Derivatives", "identity_of", "clear_caches",
     # the pieces faulty rows are made of (verifier.symbolic.mistakes)
     "apply_rules", "chain_rule", "mul_rule", "pow_rule", "product_terms", "unary_rule",
 ]  # fmt: skip
@@ -380,45 +384,6 @@ RULES: RuleTable = RuleTable(
 # --------------------------------------------------------------------------- public API
 
 
-def _size(expr: sympy.Basic) -> int:
-    """Number of nodes: a cheap stand-in for ``count_ops`` (which is slow)."""
-    return sum(1 for _ in sympy.preorder_traversal(expr))
-
-
-def light_simplify(expr: sympy.Expr, *, budget: int = 400, max_denominators: int = 4) -> sympy.Expr:
-    """A cheap, bounded tidy-up for display: never ``sympy.simplify``, never a hang.
-
-    Sums with fractions are put over one denominator (``together``, which never
-    expands) and common factors, numeric ones included, are pulled out
-    (``factor_terms``), so powers shared by numerator and denominator cancel.  The
-    tidier form is kept only if it is smaller.  Expressions of more than ``budget``
-    nodes, or with more than ``max_denominators`` different denominators, are
-    returned as they are.  The value never changes.
-
-    >>> from verifier.expr import symbol
-    >>> x = symbol("x")
-    >>> light_simplify((x**2 * sympy.exp(x) - 2 * x * sympy.exp(x)) / x**4)
-    (x - 2)*exp(x)/x**3
-    >>> light_simplify(2 * x + 2)
-    2*x + 2
-    """
-    if expr.is_Atom:
-        return expr
-    nodes = 0
-    denominators: set[sympy.Expr] = set()
-    for node in sympy.preorder_traversal(expr):
-        nodes += 1
-        if node.is_Pow and node.exp.is_negative:
-            denominators.add(node.base)
-        if nodes > budget:
-            return expr
-    # together() multiplies the denominators out: cheap for a few, quadratic for many
-    if not denominators or len(denominators) > max_denominators:
-        return expr
-    candidate = sympy.factor_terms(sympy.together(expr))
-    return candidate if _size(candidate) < nodes else expr
-
-
 def _as_var(var: str | sympy.Symbol, expr: sympy.Expr) -> sympy.Symbol:
     """The expression's own symbol named like ``var`` (any assumptions), else a new one."""
     if isinstance(var, sympy.Dummy) or (isinstance(var, sympy.Symbol) and var in expr.free_symbols):
@@ -465,13 +430,19 @@ register_cache(_derive.cache_clear)
 
 
 def differentiate(
-    expr: sympy.Expr | str, var: str | sympy.Symbol = "x", *, fallback: bool = False
-) -> Derivation:
+    expr: sympy.Expr | str,
+    var: str | sympy.Symbol | Sequence[str | sympy.Symbol] = "x",
+    *,
+    order: int = 1,
+    fallback: bool = False,
+) -> Derivation | Derivatives:
     """Differentiate ``expr`` with respect to ``var`` by the rule table, keeping the steps.
 
     Text is parsed with :func:`verifier.expr.parse` (variables inferred); other
     variables are treated as constants (a partial derivative).  ``var`` (a name or
     a symbol) means the expression's symbol of that name, whatever its assumptions.
+    ``order=n`` or a list of variables (a mixed partial, ``["x", "y"]`` is d/dy d/dx)
+    gives :class:`Derivatives`: one derivation per pass, each of the last one's result.
 
     >>> d = differentiate("x^3 e^x")
     >>> d.result, [s.rule for s in d.steps]
@@ -480,9 +451,13 @@ def differentiate(
     x**2 + 2*y
     >>> differentiate(sympy.Symbol("t", positive=True) ** 2, "t").result
     2*t
+    >>> differentiate("x^4", order=2).result, differentiate("x^2 y^3", ["x", "y"]).result
+    (12*x**2, 6*x*y**2)
     """
-    e = _as_expr(expr)
-    return _derive(e, _as_var(var, e), bool(fallback))
+    e, names, fb = _as_expr(expr), pass_variables(var, order), bool(fallback)
+    if names is None:
+        return _derive(e, _as_var(var, e), fb)
+    return repeat_passes(e, [_as_var(v, e) for v in names], lambda f, v: _derive(f, v, fb))
 
 
 def gradient(

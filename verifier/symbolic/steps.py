@@ -21,7 +21,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import VerifierError
-from verifier.symbolic.rules import RULE_INFO, Derivation, Step, identity_of
+from verifier.symbolic.rules import RULE_INFO, Derivation, Derivatives, Step, identity_of
 
 __all__ = ["FORMATS", "format_expr", "render_steps", "derivation_to_dict"]
 
@@ -318,8 +318,10 @@ def _render_latex(d: Derivation) -> str:
 _RENDERERS = {"text": _render_text, "markdown": _render_markdown, "latex": _render_latex}
 
 
-def render_steps(derivation: Derivation, format: str = "text") -> str:
+def render_steps(derivation: Derivation | Derivatives, format: str = "text") -> str:
     """The derivation as plain text, Markdown or LaTeX (``format``), one line per step.
+
+    A higher derivative (:class:`Derivatives`) is rendered pass by pass under a heading.
 
     >>> from verifier.symbolic.rules import differentiate
     >>> print(render_steps(differentiate("sin(x^2)"), "markdown"))  # doctest: +NORMALIZE_WHITESPACE
@@ -336,7 +338,51 @@ def render_steps(derivation: Derivation, format: str = "text") -> str:
         raise VerifierError(
             f"unknown steps format {format!r}", hint=f"use one of: {', '.join(FORMATS)}"
         )
+    if isinstance(derivation, Derivatives):
+        return _render_passes(derivation, renderer, format)
     return renderer(derivation)
+
+
+_PASS_HEAD = {
+    "text": "pass {k} of {n} ({op}):",
+    "markdown": "### Pass {k} of {n}: {op} = d/d{v} `{prev}`",
+    "latex": "\\paragraph{{Pass {k} of {n}}} ${op_tex} = \\frac{{d}}{{d{v}}}\\left({prev_tex}\\right)$",
+}
+_PASS_TAIL = {
+    "text": "{op} [{expr}] = {result}",
+    "markdown": "**{op}** `{expr}` = `{result}`",
+    "latex": "Result: ${op_tex}\\left({expr_tex}\\right) = {result_tex}$",
+}
+
+
+def _op_tex(d: Derivatives) -> str:
+    """``\\frac{d^{2}}{dx^{2}}``; ``\\partial`` when the variables differ."""
+    names = [v.name for v in reversed(d.variables)]
+    mark = "d" if len(set(names)) == 1 else "\\partial "
+    if mark == "d":
+        den = f"d{names[0]}" + (f"^{{{d.order}}}" if d.order > 1 else "")
+    else:
+        den = "\\,".join(f"{mark}{n}" for n in names)
+    top = f"{mark.strip()}^{{{d.order}}}" if d.order > 1 else mark.strip()
+    return f"\\frac{{{top}}}{{{den}}}"
+
+
+def _render_passes(d: Derivatives, renderer: Any, format: str) -> str:
+    n, blocks = d.order, []
+    for k, p in enumerate(d.passes, 1):
+        sub = Derivatives(d.expr, d.passes[:k])
+        op = sub.notation
+        op_tex = _op_tex(sub)
+        head = _PASS_HEAD[format].format(
+            k=k, n=n, op=op, op_tex=op_tex, v=p.var.name, prev=format_expr(p.expr),
+            prev_tex=_tex(p.expr),
+        )  # fmt: skip
+        blocks += [head, renderer(p)]
+    tail = _PASS_TAIL[format].format(
+        op=d.notation, op_tex=_op_tex(d), expr=format_expr(d.expr), result=format_expr(d.result),
+        expr_tex=_tex(d.expr), result_tex=_tex(d.result),
+    )  # fmt: skip
+    return ("\n" if format == "text" else "\n\n").join([*blocks, tail])
 
 
 def _step_dict(step: Step) -> dict[str, Any]:
@@ -352,8 +398,10 @@ def _step_dict(step: Step) -> dict[str, Any]:
     }
 
 
-def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
+def derivation_to_dict(derivation: Derivation | Derivatives) -> dict[str, Any]:
     """A JSON-able dict: the expression, the result (homework notation, sympy, LaTeX), the steps.
+
+    A higher derivative adds ``order``, ``variables`` and ``passes`` (one dict per pass).
 
     >>> from verifier.symbolic.rules import differentiate
     >>> d = derivation_to_dict(differentiate("x^2 + 2x + 1"))
@@ -361,6 +409,19 @@ def derivation_to_dict(derivation: Derivation) -> dict[str, Any]:
     ('2x + 2', '2*x + 2', ['constant', 'constant_multiple', 'power', 'sum', 'variable'])
     """
     d = derivation
+    if isinstance(d, Derivatives):
+        return {
+            "expr": format_expr(d.expr),
+            "order": d.order,
+            "variables": [v.name for v in d.variables],
+            "operator": d.notation,
+            "result": format_expr(d.result),
+            "result_sympy": str(d.result),
+            "result_latex": sympy.latex(d.result),
+            "expr_sympy": str(d.expr),
+            "rules_used": sorted(d.rules_used),
+            "passes": [derivation_to_dict(p) for p in d.passes],
+        }
     return {
         "expr": format_expr(d.expr),
         "var": d.var.name,
