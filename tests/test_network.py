@@ -86,6 +86,17 @@ def test_perturbed_equals_in_place_loop_for_every_tensor():
             assert abs(fm[index] - minus) < 1e-14, (key, index)
 
 
+def _assert_shifted_equals_the_loop(net, x, t, p, d, values, key, bound=1e-14):
+    """``values[index][k]`` is the loss with ``p[index]`` moved in place by ``d[index][k]``."""
+    for index in np.ndindex(p.shape):
+        for k in range(d.shape[-1]):
+            tmp = p[index]
+            p[index] = tmp + d[index][k]
+            expected = net.loss(x, t)
+            p[index] = tmp
+            assert abs(values[index][k] - expected) < bound, (key, index, k)
+
+
 def test_shifted_moves_each_element_by_each_displacement():
     net = _net_with_biases((5, 4, 3), seed=5)
     x, t = random_batch(4, 5, 3, seed=5)
@@ -95,15 +106,9 @@ def test_shifted_moves_each_element_by_each_displacement():
         d = rng.uniform(-1e-2, 1e-2, (*p.shape, 3))  # three offsets, different per element
         values = f.shifted(key, d)
         assert values.shape == d.shape
-        for index in np.ndindex(p.shape):
-            for k in range(3):
-                tmp = p[index]
-                p[index] = tmp + d[index][k]
-                expected = net.loss(x, t)
-                p[index] = tmp
-                # the structured sum moves v by d * x exactly where the loop rounds w + d
-                # first: both agree to a few ulps of the loss (~2.3)
-                assert abs(values[index][k] - expected) < 1e-14, (key, index, k)
+        # the structured sum moves v by d * x exactly where the loop rounds w + d first:
+        # both agree to a few ulps of the loss (~2.3)
+        _assert_shifted_equals_the_loop(net, x, t, p, d, values, key)
     with pytest.raises(VerifierError, match="expected"):
         f.shifted("b1", np.zeros(3))
 
@@ -265,10 +270,4 @@ def test_the_w0_series_is_exact_to_round_off_up_to_its_limit():
     values = f.shifted("W0", d)
     far = f.net._forward_checked(f.x, f.t).v > np.max(np.abs(x), axis=1)[:, None] * step
     assert far.any() and not far.all()  # both paths are exercised
-    for index in np.ndindex(w0.shape):
-        for k in range(2):
-            tmp = w0[index]
-            w0[index] = tmp + d[index][k]
-            expected = net.loss(x, t)
-            w0[index] = tmp
-            assert abs(values[index][k] - expected) < 1e-14, (index, k)
+    _assert_shifted_equals_the_loop(net, x, t, w0, d, values, "W0")
