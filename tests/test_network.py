@@ -86,6 +86,17 @@ def test_perturbed_equals_in_place_loop_for_every_tensor():
             assert abs(fm[index] - minus) < 1e-14, (key, index)
 
 
+def _assert_shifted_equals_the_loop(net, x, t, p, d, values, key, bound=1e-14):
+    """``values[index][k]`` is the loss with ``p[index]`` moved in place by ``d[index][k]``."""
+    for index in np.ndindex(p.shape):
+        for k in range(d.shape[-1]):
+            tmp = p[index]
+            p[index] = tmp + d[index][k]
+            expected = net.loss(x, t)
+            p[index] = tmp
+            assert abs(values[index][k] - expected) < bound, (key, index, k)
+
+
 def test_shifted_moves_each_element_by_each_displacement():
     net = _net_with_biases((5, 4, 3), seed=5)
     x, t = random_batch(4, 5, 3, seed=5)
@@ -95,15 +106,9 @@ def test_shifted_moves_each_element_by_each_displacement():
         d = rng.uniform(-1e-2, 1e-2, (*p.shape, 3))  # three offsets, different per element
         values = f.shifted(key, d)
         assert values.shape == d.shape
-        for index in np.ndindex(p.shape):
-            for k in range(3):
-                tmp = p[index]
-                p[index] = tmp + d[index][k]
-                expected = net.loss(x, t)
-                p[index] = tmp
-                # the structured sum moves v by d * x exactly where the loop rounds w + d
-                # first: both agree to a few ulps of the loss (~2.3)
-                assert abs(values[index][k] - expected) < 1e-14, (key, index, k)
+        # the structured sum moves v by d * x exactly where the loop rounds w + d first:
+        # both agree to a few ulps of the loss (~2.3)
+        _assert_shifted_equals_the_loop(net, x, t, p, d, values, key)
     with pytest.raises(VerifierError, match="expected"):
         f.shifted("b1", np.zeros(3))
 
@@ -246,3 +251,23 @@ def test_bad_inputs_raise_verifier_errors():
         TwoLayerNet(4, 0, 2)
     with pytest.raises(VerifierError, match="unknown parameter"):
         net.loss_fn(np.ones((1, 4)), [0]).perturbed("W2", 1e-4)
+
+
+def test_the_w0_series_is_exact_to_round_off_up_to_its_limit():
+    # Samples that stay active are summed as a cumulant series of order 4 (NetworkLoss
+    # _series_w0); at its limit |s| spread(W1[j]) = 1e-3 the remainder ~ 1e-15 / 120 per sample
+    # is below the loss's round-off (~2.3 eps = 5e-16), so it agrees with the in-place loop to
+    # the same 1e-14 as the exact path.
+    from verifier.network import loss as network_loss
+
+    net = TwoLayerNet(5, 4, 3, seed=3, weight_init_std=1.0)  # spread(W1[j]) ~ 2
+    x, t = random_batch(6, 5, 3, seed=3)
+    f = net.loss_fn(x, t)
+    w0 = net.params["W0"]
+    spread = float(np.max(np.ptp(net.params["W1"], axis=1)))
+    step = network_loss._SERIES_LIMIT / (spread * float(np.max(np.abs(x))))
+    d = np.stack([np.full(w0.shape, step), np.full(w0.shape, -step)], axis=-1)
+    values = f.shifted("W0", d)
+    far = f.net._forward_checked(f.x, f.t).v > np.max(np.abs(x), axis=1)[:, None] * step
+    assert far.any() and not far.all()  # both paths are exercised
+    _assert_shifted_equals_the_loop(net, x, t, w0, d, values, "W0")

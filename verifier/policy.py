@@ -119,6 +119,24 @@ POLICY: dict[str, Rule] = {
             "derivative, so the numeric-trained net drifts by 1e-6..1e-5 over a few steps",
         ),
         Rule(
+            "reading",
+            1e-7,
+            1e-4,
+            False,
+            "how an engineer reads one entry's relative error (advisory, the verdict is the "
+            "gradient row's): below rtol = 1e-7 fine, 1e-7 to atol = 1e-4 look closer (kinks, "
+            "a large third derivative, float32), above 1e-4 the gradient is probably wrong",
+        ),
+        Rule(
+            "float32",
+            1e-3,
+            0.0,
+            False,
+            "float32 has eps = 1.2e-7: a central difference errs by at least about eps^(2/3) "
+            "= 2.4e-5 relative (at h ~ eps^(1/3) = 5e-3), more where |L| >> |g| h and in "
+            "long float32 sums, so rtol = 1e-3 is what it supports: a 0.1% bug hides in it",
+        ),
+        Rule(
             "step",
             1.0,
             0.0,

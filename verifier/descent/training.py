@@ -83,11 +83,13 @@ def compare_training(
     steps: int = 5,
     *,
     h: float = 1e-4,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainingComparison:
     """Train two identical nets ``steps`` steps, one with backprop, one with numeric gradients.
 
     At every step the numeric-trained net's backprop gradient is checked against its
     numeric gradient (:func:`verifier.gradcheck.gradcheck`, ``full`` mode, kinks excluded).
+    ``data=(x, t)`` trains on given samples (e.g. digits) instead of a seeded random batch.
 
     >>> tc = compare_training((8, 5, 3), batch=6, steps=3, lr=0.5)
     >>> tc.coincide, bool(tc.losses_analytic[-1] < tc.losses_analytic[0])
@@ -100,7 +102,12 @@ def compare_training(
     d, hdn, c = (int(s) for s in sizes)
     by_backprop = TwoLayerNet(d, hdn, c, seed=seed)
     by_numeric = TwoLayerNet(d, hdn, c, seed=seed)
-    x, t = random_batch(batch, d, c, seed=seed)
+    if data is None:
+        x, t = random_batch(batch, d, c, seed=seed)
+    else:
+        given = by_backprop.loss_fn(*data)  # validated: float64 inputs, one-hot labels
+        x, t = given.x, given.t
+        batch = x.shape[0]
     la, ln, verdicts, kinks = [], [], [], []
     for k in range(int(steps) + 1):
         la.append(by_backprop.loss(x, t))

@@ -22,6 +22,13 @@ Modes (:mod:`verifier.gradcheck.modes`):
 ``sample=K``
     ``K`` seeded random entries per tensor.
 
+Any model (:mod:`verifier.gradcheck.adapters`): a loss that takes its parameters,
+``loss(params)``, is checked through an adapter (NumPy dicts; JAX pytrees through
+:mod:`verifier.gradcheck.jax_adapter`; any framework that implements
+:class:`ModelAdapter`).  When it accepts a leading axis of parameter copies (``batched``,
+detected by default) the ``full`` and ``sample`` modes evaluate a tensor's perturbations
+a chunk at a time in one call; otherwise the element loop runs with a progress bar.
+
 Kinks: when the loss offers ``loss.kinks(key, h)`` (a boolean mask), elements
 whose step flips a ReLU are labelled ``kink``, excluded from the verdict and counted.
 
@@ -53,8 +60,15 @@ The tolerance (why):
 
 from __future__ import annotations
 
+from verifier.gradcheck.adapters import ModelAdapter, NumpyAdapter
 from verifier.gradcheck.check import gradcheck, gradcheck_network, parameter_gradients
 from verifier.gradcheck.judge import DEFAULT_RTOL, DEFAULT_TAU, EntryJudgement, judge_entries
+from verifier.gradcheck.reading import (
+    band_counts,
+    precision_guidance,
+    reading_band,
+    worst_elements,
+)
 from verifier.gradcheck.records import GradCheckResult, TensorCheck, parse_mode
 
 __all__ = [
@@ -62,10 +76,16 @@ __all__ = [
     "DEFAULT_TAU",
     "EntryJudgement",
     "GradCheckResult",
+    "ModelAdapter",
+    "NumpyAdapter",
     "TensorCheck",
+    "band_counts",
     "gradcheck",
     "gradcheck_network",
     "judge_entries",
     "parameter_gradients",
     "parse_mode",
+    "precision_guidance",
+    "reading_band",
+    "worst_elements",
 ]

@@ -21,7 +21,10 @@ import numpy as np
 
 from verifier.errors import VerifierError
 from verifier.gradcheck import modes
+from verifier.gradcheck.adapters import BatchedLoss, adapted_loss, is_functional
+from verifier.gradcheck.jax_adapter import is_jax_tree
 from verifier.gradcheck.judge import DEFAULT_RTOL, DEFAULT_TAU, judge_entries
+from verifier.gradcheck.reading import precision_guidance
 from verifier.gradcheck.records import GradCheckResult, TensorCheck, parse_mode
 from verifier.network import TwoLayerNet, random_batch
 from verifier.numeric.stencils import Stencil
@@ -183,7 +186,7 @@ def _check_tensor(
         )  # fmt: skip
     if name == "sample":
         flat = modes.sample_indices(rng, p.size, k)
-        numeric = modes.elements_in_place(loss, p, flat, STENCIL, h, progress, key)
+        numeric = modes.sampled_numeric(loss, key, p, flat, STENCIL, h, progress)
         return _tensor(
             key, p, f"sample={k}", modes.all_indices(p.shape)[flat], numeric,
             g.reshape(-1)[flat], kink.reshape(-1)[flat], tol, deriv,
@@ -217,11 +220,21 @@ def gradcheck(
     directions: int = DEFAULT_DIRECTIONS,
     deriv_bound: float | None = None,
     progress: bool | None = None,
+    batched: bool | None = None,
+    adapter: Any = None,
+    kink_points: Callable[[Any], Any] | None = None,
 ) -> GradCheckResult:
     """Check claimed gradients ``grads`` of ``loss()`` with respect to ``params``.
 
     ``loss`` takes no arguments and reads the arrays in ``params`` in place; they
-    are restored exactly afterwards, also when ``loss`` raises.  ``mode`` is
+    are restored exactly afterwards, also when ``loss`` raises.  Or ``loss(params)``
+    takes them as its argument (any NumPy model; JAX parameters are recognised; other
+    frameworks pass an ``adapter``, see :mod:`verifier.gradcheck.adapters`): then
+    ``batched=True`` means the loss accepts a leading axis of parameter copies and every
+    tensor's perturbations take a few vectorised calls; ``None`` detects it (a batch of
+    two against two single calls); ``False`` loops, with a progress bar.
+    ``kink_points(params)`` (optional) returns values whose sign change is a kink (ReLU
+    pre-activations): elements whose step crosses one are labelled ``kink``.  ``mode`` is
     ``full``, ``fast``, ``nditer`` or ``sample=K``.  ``atol=None`` takes the central
     difference's error bound at ``h`` from :func:`verifier.policy.gradient_tolerance`
     (round-off ``eps |L| / h`` plus truncation ``h^2 M3 / 6``); ``M3`` bounds
@@ -252,6 +265,20 @@ def gradcheck(
         raise VerifierError(
             "loss must be a callable with no arguments", hint="e.g. lambda: net.loss(x, t)"
         )
+    notes: list[str] = []
+    if adapter is not None or is_functional(loss) or is_jax_tree(params):
+        loss, used = adapted_loss(
+            loss, params, adapter=adapter, batched=batched, kink_points=kink_points,
+            progress=progress,
+        )  # fmt: skip
+        params, grads = loss.params, used.flatten(grads)
+        if isinstance(loss, BatchedLoss):
+            notes.append(f"batched: perturbed copies evaluated together ({type(used).__name__})")
+    elif batched:
+        raise VerifierError(
+            "batched=True needs a loss that takes the parameters, loss(params)",
+            hint="a no-argument loss reads its arrays in place, one copy at a time",
+        )
     claimed = _validate(params, grads, h)
     h = float(h)
     dtype_warning = None
@@ -261,6 +288,10 @@ def gradcheck(
             f"parameters are {', '.join(odd)}, not float64: a +-h step is rounded to the "
             f"array's precision, so this check cannot pass at any h; use float64"
         )
+        low = min((p.dtype for p in params.values()), key=lambda d: d.itemsize)
+        guidance = precision_guidance(low)
+        if guidance:
+            dtype_warning += ". " + guidance
         warnings.warn(dtype_warning, stacklevel=2)
     snapshot = {k: p.copy() for k, p in params.items()}
     started = time.perf_counter()
@@ -294,9 +325,12 @@ def gradcheck(
         loss_value=loss_value,
         stencil=STENCIL.name,
         dtype_warning=dtype_warning,
-        notes=(_UNBOUNDED.format(", ".join(dict.fromkeys(tol["unbounded"]))),)
-        if tol["unbounded"]
-        else (),
+        notes=tuple(notes)
+        + (
+            (_UNBOUNDED.format(", ".join(dict.fromkeys(tol["unbounded"]))),)
+            if tol["unbounded"]
+            else ()
+        ),
         seconds=time.perf_counter() - started,
     )
 

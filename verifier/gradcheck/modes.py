@@ -118,6 +118,26 @@ def elements_in_place(
             bar.close()
 
 
+def sampled_numeric(
+    loss: Any, key: str, p: np.ndarray, flat: np.ndarray, stencil: Stencil, h: float, progress
+) -> np.ndarray:
+    """The stencil at the flat indices: ``loss.shifted_at`` when offered (a batched
+    adapter), else each element displaced in place.
+
+    >>> w = np.array([1.0, 2.0])
+    >>> est = sampled_numeric(lambda: float(np.sum(w**2)), "w", w, np.array([1]), CENTRAL,
+    ...                       1e-4, False)
+    >>> bool(abs(est[0] - 4.0) < 1e-9)
+    True
+    """
+    shifted_at = structured(loss, key, p, "shifted_at")
+    if shifted_at is None:
+        return elements_in_place(loss, p, flat, stencil, h, progress, key)
+    x = p.reshape(-1)[flat]
+    est = finite_difference(lambda d: shifted_at(key, flat, d), stencil, np.full(x.shape, h), x=x)
+    return np.asarray(est, dtype=np.float64)
+
+
 def full_numeric(
     loss: Any, key: str, p: np.ndarray, stencil: Stencil, h: float, progress: bool | None
 ) -> tuple[np.ndarray, str]:
