@@ -63,6 +63,7 @@ from verifier.expr.latex_names import (
 )
 from verifier.expr.names import _LETTER_FUNCTIONS
 from verifier.expr.parser import Parsed, parse_with_warnings
+from verifier.expr.reader import _Reader
 
 __all__ = ["looks_like_latex", "parse_latex", "strip_delimiters", "translate"]
 
@@ -138,15 +139,7 @@ class _Translator:
         j = self.i + k
         return self.text[j] if j < self.end else ""
 
-    def enter(self, pos: int) -> None:
-        self.depth += 1
-        if self.depth > self.limits.max_depth:
-            raise LimitError(
-                f"the LaTeX is nested more than {self.limits.max_depth} levels deep "
-                f"(at position {pos})",
-                limit="max_depth",
-                hint="simplify the expression or raise ParseLimits.max_depth",
-            )
+    enter = _Reader.enter  # the parser's depth limit (self.depth, self.limits)
 
     def command(self) -> tuple[str, int]:
         """Read ``\\name`` (letters) or ``\\c`` (one other character) at the cursor."""

@@ -557,10 +557,10 @@ def parse_with_warnings(
             limit="max_length",
             hint="homework answers are short; raise ParseLimits.max_length if needed",
         )
-    if notation == "latex" or (notation == "auto" and any(c in text for c in "\\{}$")):
-        from verifier.expr.latex import parse_latex  # LaTeX -> this grammar (imports it)
+    from verifier.expr import latex  # LaTeX is rewritten into this grammar (it imports us)
 
-        return parse_latex(text, variables, strict=strict, limits=limits)
+    if notation == "latex" or (notation == "auto" and latex.looks_like_latex(text)):
+        return latex.parse_latex(text, variables, strict=strict, limits=limits)
     declared = _check_variables(variables)
     lexer = _Lexer(text, declared, limits)
     tokens = lexer.run()
