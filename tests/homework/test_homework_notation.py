@@ -132,7 +132,7 @@ def test_plus_c_is_the_mistake_antiderivative(function, answer):
 
 
 def test_plus_c_says_whether_the_rest_is_the_derivative():
-    assert "without it, it is the derivative" in check_answer("x^2", "2x + C").reason
+    assert "without the '+ C', it is the derivative" in check_answer("x^2", "2x + C").reason
     assert "at x = " in check_answer("x^2", "3x + C").reason
 
 

@@ -32,7 +32,7 @@ Readings
 >>> parse_latex("\\input{/etc/passwd}", ("x",))
 Traceback (most recent call last):
   ...
-verifier.errors.ParseError: LaTeX command '\input' is not allowed: it reads files or programs TeX, this box takes a formula at position 0
+verifier.errors.ParseError: LaTeX command '\input' is not allowed: it is TeX programming or file access, not math at position 0
   \input{/etc/passwd}
   ^
 hint: type only the formula, e.g. \frac{1}{x} or \sin^2 x
@@ -259,8 +259,8 @@ class _Translator:
             raise self.err("a line break '\\\\' is not allowed", pos, "give one formula")
         elif name in _FORBIDDEN:
             raise self.err(
-                f"LaTeX command '\\{name}' is not allowed: it reads files or programs TeX, "
-                "this box takes a formula",
+                f"LaTeX command '\\{name}' is not allowed: it is TeX programming or file "
+                "access, not math",
                 pos,
             )
         else:

@@ -311,22 +311,25 @@ def read_answer(
     if not rhs.strip():
         raise ParseError("the answer is empty", text=answer, hint="type the derivative")
     parsed = parse_with_warnings(rhs, names, notation=notation)
-    shown = read_as(_as_typed(parsed.expr, rhs))
+    shown = _as_typed(parsed.expr, rhs)
     return Answer(answer, parsed.expr, tuple(parsed.warnings), shown, notation, constant)
 
 
-def _as_typed(expr: sympy.Expr, text: str) -> sympy.Expr:
-    """``expr`` with the numbers typed as decimals shown as typed (``2.71828^x``, not
-    ``(67957/25000)^x``): each such exact rational becomes a float, for printing only.
+def _as_typed(expr: sympy.Expr, text: str) -> str:
+    """:func:`read_as`, with the numbers typed as decimals shown as typed (``2.71828^x``, not
+    ``(67957/25000)^x``): each such exact rational is printed as a float (uncached: a float
+    may compare equal to its rational).
 
     >>> from verifier.expr import parse
-    >>> read_as(_as_typed(parse("2.71828^x"), "2.71828^x"))
+    >>> _as_typed(parse("2.71828^x"), "2.71828^x")
     '2.71828^x'
     """
+    from verifier.symbolic.steps import format_expr
+
     floats: dict[sympy.Expr, sympy.Expr] = {}
     for literal in _DECIMAL.findall(text):
         exact = sympy.Rational(literal)
         if not exact.is_Integer:
             shown = sympy.Float(literal, max(15, len(literal)))
             floats |= {exact: shown, -exact: -shown}
-    return expr.xreplace(floats) if floats else expr
+    return format_expr(expr.xreplace(floats)) if floats else read_as(expr)

@@ -265,7 +265,7 @@ def _with_constant(inner: _Judgement, typed: str) -> _Judgement:
     rest = ce.describe() if ce is not None else rest
     return _Judgement(
         "incorrect",
-        f"the answer ends in '{typed}'; without it, {rest}; likely mistake: {m.description}",
+        f"without the '{typed}', {rest}; likely mistake: {m.description}",
         inner.counterexample,
         m.name,
         m.hint,
