@@ -7,7 +7,8 @@ variable.  The character tables decide what the lexer accepts.
 
 Unicode: an explicit table maps superscript digits and ``⁻`` (exponents),
 subscript digits (variable indices), ``−`` and ``–`` (minus), ``×``, ``·``,
-``⋅``, ``∙`` (times), ``÷``, ``∕`` (divide), ``π``, ``√``, full-width digits,
+``⋅``, ``∙`` and the middle dots of Korean and Japanese input methods
+(``ㆍ``, ``・``, ``･``) (times), ``÷``, ``∕`` (divide), ``π``, ``√``, full-width digits,
 letters and operators, no-break and ideographic spaces, and Greek letters
 (identifiers).  Every other character, including mathematical alphanumeric
 letters (``𝑒𝑥𝑒𝑐``), invisible, bidirectional and control characters and
@@ -127,6 +128,13 @@ def _char_table() -> dict[str, str]:
             "\u00b7": "*",  # MIDDLE DOT
             "\u22c5": "*",  # DOT OPERATOR
             "\u2219": "*",  # BULLET OPERATOR
+            "\u318d": "*",  # HANGUL LETTER ARAEA (the middle dot of Korean keyboards: 2ㆍx)
+            "\u30fb": "*",  # KATAKANA MIDDLE DOT (East Asian input methods)
+            "\uff65": "*",  # HALFWIDTH KATAKANA MIDDLE DOT
+            "\u2027": "*",  # HYPHENATION POINT
+            "\u2022": "*",  # BULLET
+            "\u2217": "*",  # ASTERISK OPERATOR
+            "\u2715": "*",  # MULTIPLICATION X
             "\u00f7": "/",  # DIVISION SIGN
             "\u2215": "/",  # DIVISION SLASH
             "\u00a0": " ",  # NO-BREAK SPACE

@@ -25,8 +25,9 @@ Readings (each one is tested in tests/expr/test_expr_parser.py)
   (``3x^2e^x``) or the exponent is a superscript (``x²y``).
 * A function name followed by ``(`` is a call: ``sin(x)^2`` = (sin x)^2.  Without
   brackets the argument is the next factor together with its power and the
-  factors glued to it, and ends at the next operator or space: ``sin x^2`` =
-  sin(x^2), ``cos 2x`` = cos(2x), ``sin x cos x`` = sin(x)*cos(x) (warns),
+  factors glued to it, and ends at the next operator, space or function name:
+  ``sin x^2`` = sin(x^2), ``cos 2x`` = cos(2x), ``sin x cos x`` and ``2sinxcosx``
+  are products of sin(x) and cos(x) (both warn),
   ``cos x - x sin x`` = cos(x) - x*sin(x).  ``√`` works the same way:
   ``√x``, ``√(x+1)``, ``√2x`` = sqrt(2x) (warns).
 * ``sin^2 x``, ``sin^2(x)`` and ``sin²x`` are (sin x)^2 (the unbracketed form
@@ -49,7 +50,9 @@ Readings (each one is tested in tests/expr/test_expr_parser.py)
   because ``2e-1`` could also be 2e - 1.  ``3e x`` and ``2e^x`` are products
   with Euler's number.
 * A number right after a factor (``x 2``, ``(x+1)2``) is an error, not a
-  product: did you mean x*2?
+  product: did you mean x*2?  With its own power it is a factor: ``x 2^(x-1)``.
+* LaTeX (``notation="latex"``, or text with ``\\``, ``{``, ``}`` or ``$``) is
+  rewritten into this notation by :mod:`verifier.expr.latex`, then read the same way.
 * ``variables=None`` infers variables: single lowercase Latin or Greek
   letters, optionally followed by digits (``x0``) or a subscript (``x_1``,
   ``x₁`` is named ``x1``); never ``e`` or a function name; uppercase letters
@@ -78,7 +81,7 @@ from verifier.errors import LimitError, ParseError
 from verifier.expr.build import ParseLimits, _Builder
 from verifier.expr.lexer import _Lexer, _Tok
 from verifier.expr.names import CONSTANTS, FUNCTIONS, _check_variables, symbol
-from verifier.expr.reader import _Reader
+from verifier.expr.reader import _Node, _Reader
 
 __all__ = [
     "FUNCTIONS",
@@ -112,18 +115,10 @@ class Parsed:
     warnings: tuple[str, ...]
     variables: tuple[str, ...]
     text: str
+    notation: str = "plain"  # or "latex" (see verifier.expr.latex)
 
 
 # --------------------------------------------------------------------------- parser
-
-
-@dataclasses.dataclass(frozen=True)
-class _Node:
-    expr: sympy.Expr
-    start: int
-    end: int
-    # set on an unbracketed function application (sin x): (function text, argument text)
-    open_call: tuple[str, str] | None = None
 
 
 class _Parser(_Reader):
@@ -210,7 +205,7 @@ class _Parser(_Reader):
                 end, last = rhs.end, rhs
                 continue
             if self.starts_factor(t):
-                if t.kind == "num":
+                if t.kind == "num" and not self.powered():  # x 2^(x-1) is a product
                     left = self.src(last.start, last.end)
                     raise self.err(
                         "a number cannot follow a factor without an operator",
@@ -218,7 +213,7 @@ class _Parser(_Reader):
                         f"did you mean {left}*{self.src(t.start, t.end)}?",
                     )
                 rhs = self.power()
-                if last.open_call is not None and t.space:
+                if last.open_call is not None and (t.space or t.kind == "func"):
                     fn, arg = last.open_call
                     typed = self.src(last.start, rhs.end)
                     other = self._show(rhs.expr)
@@ -333,10 +328,6 @@ class _Parser(_Reader):
         if t.kind == "sup":
             raise self.err("a superscript needs something to raise", t.start, "write x² or x^2")
         raise self.err(f"unexpected {self.describe(t)}", t.start, "an operand is missing before it")
-
-    @staticmethod
-    def _plain_number(value: sympy.Rational) -> str:
-        return str(value) if value.is_Integer else f"{value.p}/{value.q}"
 
     def group(self) -> _Node:
         open_tok = self.advance()
@@ -502,7 +493,11 @@ class _Parser(_Reader):
         first = self.power()
         factors = [first.expr]
         end = first.end
-        while not self.tok.space and self.starts_factor(self.tok) and self.tok.kind != "num":
+        while (
+            not self.tok.space
+            and self.starts_factor(self.tok)
+            and self.tok.kind not in ("num", "func")
+        ):
             nxt = self.power()
             factors.append(nxt.expr)
             end = nxt.end
@@ -530,6 +525,7 @@ def parse_with_warnings(
     *,
     strict: bool = False,
     limits: ParseLimits | None = None,
+    notation: str = "auto",
 ) -> Parsed:
     """Parse homework notation; also return the ambiguous readings taken, as sentences.
 
@@ -561,6 +557,10 @@ def parse_with_warnings(
             limit="max_length",
             hint="homework answers are short; raise ParseLimits.max_length if needed",
         )
+    from verifier.expr import latex  # LaTeX is rewritten into this grammar (it imports us)
+
+    if notation == "latex" or (notation == "auto" and latex.looks_like_latex(text)):
+        return latex.parse_latex(text, variables, strict=strict, limits=limits)
     declared = _check_variables(variables)
     lexer = _Lexer(text, declared, limits)
     tokens = lexer.run()

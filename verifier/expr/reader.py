@@ -14,6 +14,7 @@ ambiguous readings taken (warnings, or errors in strict mode).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import sympy
@@ -23,6 +24,15 @@ from verifier.expr.build import ParseLimits
 from verifier.expr.lexer import _Tok
 
 __all__: list[str] = []
+
+
+@dataclasses.dataclass(frozen=True)
+class _Node:
+    expr: sympy.Expr
+    start: int
+    end: int
+    # set on an unbracketed function application (sin x): (function text, argument text)
+    open_call: tuple[str, str] | None = None
 
 
 class _Reader:
@@ -63,6 +73,10 @@ class _Reader:
     def is_op(self, t: _Tok, ops: str) -> bool:
         return t.kind == "op" and t.value in ops
 
+    def powered(self) -> bool:
+        """Does an exponent follow the current token (``2^x``, ``2²``)?"""
+        return self.peek().kind == "sup" or self.is_op(self.peek(), "^")
+
     # -- text and errors
     def err(self, message: str, pos: int, hint: str | None = None) -> ParseError:
         return ParseError(message, text=self.text, position=pos, hint=hint)
@@ -100,6 +114,10 @@ class _Reader:
         message = f"read '{typed}' as {reading}; write {alternative} if you meant that"
         if message not in self.warnings:
             self.warnings.append(message)
+
+    @staticmethod
+    def _plain_number(value: sympy.Rational) -> str:
+        return str(value) if value.is_Integer else f"{value.p}/{value.q}"
 
     @staticmethod
     def _show(e: sympy.Expr) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import ParseError, VerifierError
+from verifier.expr.latex import looks_like_latex, strip_delimiters
 
 __all__ = [
     "MAX_ANSWER_LENGTH",
@@ -52,6 +53,35 @@ _LHS = re.compile(
 )
 
 
+# LaTeX left sides in the plain form above: \frac{d}{dx}(...) -> d/dx, \frac{dy}{dx} -> dy/dx
+_TEX_LHS = [
+    (re.compile(r"\\(?:left|right|displaystyle)|\\[,;:! ]|\s"), ""),
+    (re.compile(r"\\(?:mathrm|operatorname|text)\{(\w+)\}"), r"\1"),
+    (re.compile(r"\\[dtc]frac"), r"\\frac"),
+    (re.compile(r"\^\{?\\prime\}?|\\prime|\^\{'\}"), "'"),
+    (re.compile(r"\\partial"), "∂"),
+    (re.compile(r"\\frac\{(d|∂)\}\{(d|∂)(\w+)\}.*$"), r"\1/\2\3"),
+    (re.compile(r"\\frac\{(d|∂)(\w)\}\{(d|∂)(\w+)\}$"), r"\1\2/\3\4"),
+    (re.compile(r"[{}]"), ""),
+]
+# A label before the answer: 답: 2x, 정답: 2x, Answer: 2x
+_LABEL = re.compile(r"^\s*(?:정답|답안|답|answer|ans)\s*[:：]\s*", re.IGNORECASE)
+# '+ C' at the end: the constant of an antiderivative (before closing LaTeX delimiters)
+_CONSTANT = re.compile(r"\s*\+\s*(?P<c>C|c)\s*(?=(?:\$\$?|\\\)|\\\])?\s*$)")
+_DECIMAL = re.compile(r"(?<![\d.])\d*\.\d+")
+
+
+def _plain_lhs(lhs: str) -> str:
+    r"""A LaTeX left side rewritten into the plain form :data:`_LHS` reads.
+
+    >>> _plain_lhs(r"\frac{d}{dx}\left(x^3 e^x\right)"), _plain_lhs(r"f^{\prime}\left(x\right)")
+    ('d/dx', "f'(x)")
+    """
+    for pattern, replacement in _TEX_LHS:
+        lhs = pattern.sub(replacement, lhs)
+    return lhs
+
+
 def split_equation(text: str, variable: str = "x", variables: Sequence[str] = ("x",)) -> str:
     """Strip a recognised derivative left side (``f'(x) =``, ``dy/dx =``) and return the rest.
 
@@ -65,6 +95,9 @@ def split_equation(text: str, variable: str = "x", variables: Sequence[str] = ("
     if "=" not in text:
         return text
     m = _LHS.match(text)
+    if m is None and "\\" in text:  # a LaTeX left side: \frac{d}{dx}(...) = ..., f^{\prime}(x) =
+        eq = text.index("=")
+        m = _LHS.match(_plain_lhs(text[:eq]) + text[eq:])
     if m is None:
         lhs = text.split("=", 1)[0].strip()
         raise ParseError(
@@ -224,12 +257,15 @@ class Answer:
     expr: sympy.Expr
     warnings: tuple[str, ...]
     read_as: str
+    notation: str = "plain"  # or "latex"
+    constant: str = ""  # a '+ C' typed at the end (an antiderivative's constant), else ""
 
     def to_frame(self):
         """A one-row DataFrame (warnings joined by '; ')."""
         import pandas as pd
 
         row = {"text": self.text, "read_as": self.read_as, "expr": str(self.expr)}
+        row |= {"notation": self.notation, "constant": self.constant}
         return pd.DataFrame([{**row, "warnings": "; ".join(self.warnings)}])
 
 
@@ -266,8 +302,34 @@ def read_answer(
         raise VerifierError(
             f"the answer is {len(answer)} characters long (limit {MAX_ANSWER_LENGTH})"
         )
-    rhs = split_equation(answer, variable, names)
+    typed = _LABEL.sub("", answer, count=1)
+    notation = "latex" if looks_like_latex(typed) else "plain"
+    rhs = split_equation(strip_delimiters(typed) if notation == "latex" else typed, variable, names)
+    m, constant = _CONSTANT.search(rhs), ""
+    if m is not None and m.group("c") not in names and rhs[: m.start()].strip():
+        rhs, constant = rhs[: m.start()] + rhs[m.end() :], m.group().strip()
     if not rhs.strip():
         raise ParseError("the answer is empty", text=answer, hint="type the derivative")
-    parsed = parse_with_warnings(rhs, names)
-    return Answer(answer, parsed.expr, tuple(parsed.warnings), read_as(parsed.expr))
+    parsed = parse_with_warnings(rhs, names, notation=notation)
+    shown = _as_typed(parsed.expr, rhs)
+    return Answer(answer, parsed.expr, tuple(parsed.warnings), shown, notation, constant)
+
+
+def _as_typed(expr: sympy.Expr, text: str) -> str:
+    """:func:`read_as`, with the numbers typed as decimals shown as typed (``2.71828^x``, not
+    ``(67957/25000)^x``): each such exact rational is printed as a float (uncached: a float
+    may compare equal to its rational).
+
+    >>> from verifier.expr import parse
+    >>> _as_typed(parse("2.71828^x"), "2.71828^x")
+    '2.71828^x'
+    """
+    from verifier.symbolic.steps import format_expr
+
+    floats: dict[sympy.Expr, sympy.Expr] = {}
+    for literal in _DECIMAL.findall(text):
+        exact = sympy.Rational(literal)
+        if not exact.is_Integer:
+            shown = sympy.Float(literal, max(15, len(literal)))
+            floats |= {exact: shown, -exact: -shown}
+    return format_expr(expr.xreplace(floats)) if floats else read_as(expr)

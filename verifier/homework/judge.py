@@ -42,6 +42,7 @@ from verifier.numeric.evaluate import mp_compile
 from verifier.points import format_point, points_array
 from verifier.policy import derivative_comparison, judge_derivative
 from verifier.reference import exact_derivative, exact_value
+from verifier.symbolic.mistakes import INTEGRATION_CONSTANT
 
 __all__ = ["VERDICTS", "Counterexample", "Grade", "check_answer", "clear_caches"]
 
@@ -277,6 +278,22 @@ def _diagnose(p: Prepared, answer: sympy.Expr, fn: Any, values: list[Any], ce: C
     return _Judgement("incorrect", ce.describe(), counterexample=ce)
 
 
+def _with_constant(inner: _Judgement, typed: str) -> _Judgement:
+    """An answer ending in '+ C' is the mistake ``antiderivative``; the rest is judged too."""
+    m = INTEGRATION_CONSTANT
+    ce = inner.counterexample
+    rest = "it is the derivative" if inner.verdict == "correct" else inner.reason
+    rest = ce.describe() if ce is not None else rest
+    return _Judgement(
+        "incorrect",
+        f"without the '{typed}', {rest}; likely mistake: {m.description}",
+        inner.counterexample,
+        m.name,
+        m.hint,
+        m.description,
+    )
+
+
 def _judge(p: Prepared, answer: sympy.Expr) -> _Judgement:
     if any(answer == c for c in p.also_correct) or (answer - p.correct) == 0:
         return _Judgement("correct", f"the answer is the derivative {p.derivative_text}")
@@ -479,6 +496,8 @@ def check_answer(
                 _JUDGEMENTS[jkey] = judgement
     except VerifierError as exc:
         return Grade("invalid", one_line(exc), **base)
+    if read.constant:  # '+ C': integrated, whatever the rest is worth
+        judgement = _with_constant(judgement, read.constant)
     reason = judgement.reason
     if read.warnings:
         reason += "; note: " + "; ".join(read.warnings)

@@ -38,6 +38,7 @@ from verifier.symbolic.rules import (
 )
 
 __all__ = [
+    "INTEGRATION_CONSTANT",
     "MISTAKES",
     "MISTAKE_RULES",
     "WHOLE_ANSWER_MISTAKES",
@@ -218,6 +219,18 @@ WHOLE_ANSWER_MISTAKES: dict[str, tuple[str, str, str, Callable[..., sympy.Expr]]
         _partial_by_name,
     ),
 }
+
+
+#: An answer typed with ``+ C`` at the end: the constant of integration says the student
+#: integrated (recognised from the text, whatever the rest is worth), reported as the
+#: whole-answer mistake ``antiderivative`` with its own description and hint.
+INTEGRATION_CONSTANT = Mistake(
+    "antiderivative",
+    "integration_constant",
+    "the answer ends in '+ C', the constant of an antiderivative: that is integrating, "
+    "not differentiating",
+    "A derivative has no '+ C': differentiate the function and leave the constant out.",
+)
 
 
 @functools.lru_cache(maxsize=1024)
