@@ -15,8 +15,7 @@ derivation.  A class is graded by :mod:`verifier.homework.classroom`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from verifier.errors import DomainError, LimitError, VerifierError
 from verifier.homework import answer as _answer
 from verifier.homework import prepared as _prepared
 from verifier.homework.answer import expression_variables, one_line, read_answer, shown_answer
+from verifier.homework.grade import VERDICTS, Counterexample, Grade
 from verifier.homework.prepared import (
     MIN_POINTS,
     Prepared,
@@ -45,145 +45,6 @@ from verifier.reference import exact_derivative, exact_value
 from verifier.symbolic.mistakes import INTEGRATION_CONSTANT
 
 __all__ = ["VERDICTS", "Counterexample", "Grade", "check_answer", "clear_caches"]
-
-VERDICTS = ("correct", "incorrect", "invalid")
-
-
-def _fmt_number(value: float | None, other: float | None = None) -> str:
-    """Enough digits to show the value, and to show it differs from ``other``."""
-    if value is None:
-        return "undefined"
-    text = f"{value:.8g}"
-    if other is not None and text == f"{other:.8g}":
-        text = repr(float(value))
-    return text
-
-
-@dataclass(frozen=True)
-class Counterexample:
-    """A point where the answer and the derivative differ (``answer`` None: undefined there).
-
-    >>> print(Counterexample({"x": 1.5}, 3.0, 2.0).describe())
-    at x = 1.5 the derivative is 3 but the answer gives 2
-    """
-
-    point: Mapping[str, float]
-    correct: float
-    answer: float | None
-
-    def describe(self) -> str:
-        """The counterexample as a sentence."""
-        where = format_point(self.point, list(self.point))
-        corr = _fmt_number(self.correct, self.answer)
-        if self.answer is None:
-            return (
-                f"at {where} the derivative is {corr} "
-                "but the answer is not a finite real number there"
-            )
-        answer = _fmt_number(self.answer, self.correct)
-        return f"at {where} the derivative is {corr} but the answer gives {answer}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict."""
-        return {"point": dict(self.point), "correct": self.correct, "answer": self.answer}
-
-    def to_frame(self):
-        """A one-row DataFrame: the point's coordinates, the derivative, the answer."""
-        import pandas as pd
-
-        return pd.DataFrame([{**self.point, "correct": self.correct, "answer": self.answer}])
-
-
-@dataclass(frozen=True)
-class Grade:
-    """The verdict on one answer, with everything a student needs to act on it.
-
-    >>> g = check_answer("x^3 e^x", "3x^2 e^x")
-    >>> g.verdict, g.ok, g.mistake
-    ('incorrect', False, 'product_as_fprime_g')
-    >>> sorted(g.to_dict())[:4]
-    ['answer', 'counterexample', 'derivative', 'function']
-    """
-
-    verdict: str
-    reason: str
-    function: str
-    answer: str
-    variable: str
-    read_as: str | None = None
-    counterexample: Counterexample | None = None
-    mistake: str | None = None
-    mistake_hint: str | None = None
-    mistake_detail: str | None = None
-    warnings: tuple[str, ...] = ()
-    steps: str = ""
-    derivative: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when the answer is correct."""
-        return self.verdict == "correct"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict of every field."""
-        out = dataclasses.asdict(self)
-        out["counterexample"] = self.counterexample.to_dict() if self.counterexample else None
-        out["warnings"] = list(self.warnings)
-        return out
-
-    def to_frame(self):
-        """A one-row DataFrame (counterexample flattened to text)."""
-        import pandas as pd
-
-        row = self.to_dict()
-        row["counterexample"] = self.counterexample.describe() if self.counterexample else None
-        row["warnings"] = "; ".join(self.warnings)
-        return pd.DataFrame([row])
-
-    def _repr_latex_(self) -> str:
-        """Notebooks: the function, the answer and the verdict in math and text.
-
-        >>> print(check_answer("x^2", "2x")._repr_latex_())
-        $\\frac{d}{dx}\\left(x^{2}\\right) \\overset{?}{=} 2 x$: \\text{correct}
-        """
-        import sympy
-
-        from verifier.expr import parse
-        from verifier.symbolic.steps import latex_expr
-
-        try:
-            f = latex_expr(parse(self.function, variables=None))
-            a = latex_expr(parse(self.read_as or self.answer, variables=None))
-        except Exception:  # a display must not raise: fall back to the typed text
-            f = a = None
-        v = latex_expr(sympy.Symbol(self.variable))
-        if f is None:
-            return f"$\\text{{{self.verdict}}}$"
-        return f"$\\frac{{d}}{{d{v}}}\\left({f}\\right) \\overset{{?}}{{=}} {a}$: \\text{{{self.verdict}}}"
-
-    def report(self) -> str:
-        """The multi-line text the CLI prints."""
-        lines = [f"{self.verdict}: {self.reason}"]
-        if self.read_as is not None:
-            lines.append(f"read as: {self.read_as}")
-        if self.counterexample is not None:
-            lines.append(f"counterexample: {self.counterexample.describe()}")
-        if self.mistake:
-            lines.append(f"mistake: {self.mistake_detail or self.mistake} [{self.mistake}]")
-            if self.mistake_hint:
-                lines.append(f"hint: {self.mistake_hint}")
-        lines.extend(f"warning: {w}" for w in self.warnings)
-        if self.derivative:
-            lines.append(f"correct derivative: {self.derivative}")
-        if self.steps:
-            lines.append("steps:")
-            lines.extend("  " + s for s in self.steps.splitlines())
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return "<pre>" + html.escape(self.report()) + "</pre>"
 
 
 # ---------------------------------------------------------------------------------------------
