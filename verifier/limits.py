@@ -8,7 +8,13 @@ A budget is a wall-clock deadline that holds on any executor:
   over untrusted work calls :func:`tick` before each expensive step.
 
 Nested limits keep the tighter deadline.  :class:`TimeUp` derives from ``BaseException`` so
-that sympy's broad ``except Exception`` handlers cannot swallow it.
+that sympy's broad ``except Exception`` handlers cannot swallow it; it never leaves the library:
+:func:`budget` turns it into :class:`OverBudget`, a :class:`~verifier.errors.LimitError` with the
+same wording on every executor.
+
+Work that may run away inside one C call, or in a thread (where no signal reaches it), runs in a
+:class:`WorkerPool`: worker processes started once, fed chunks of units, and killed and replaced
+when a unit runs past its budget.
 
 >>> with time_limit(5.0):
 ...     remaining() <= 5.0
@@ -21,17 +27,72 @@ from __future__ import annotations
 
 import contextlib
 import math
+import pickle
+import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["TimeUp", "deadline", "remaining", "tick", "time_limit"]
+from verifier.errors import LimitError, VerifierError
+
+__all__ = [
+    "MAX_SECONDS",
+    "OverBudget",
+    "TimeUp",
+    "WorkerPool",
+    "budget",
+    "check_seconds",
+    "deadline",
+    "remaining",
+    "run_bounded",
+    "shared_pool",
+    "signals_usable",
+    "tick",
+    "time_limit",
+]
+
+#: the largest budget a user may ask for (one hour per unit)
+MAX_SECONDS = 3600.0
 
 
 class TimeUp(BaseException):  # noqa: N818  BaseException: sympy's broad `except Exception` must not swallow it
     """Raised when the current time budget is exhausted."""
+
+
+class OverBudget(LimitError):  # noqa: N818  a result, worded the same on every executor
+    """A unit of work (an expression, an answer, a case) ran past its time budget.
+
+    >>> str(OverBudget(2, "the answer"))
+    'over budget: the answer took longer than 2 s\\nhint: simplify it, or allow more time (--time-limit)'
+    """
+
+    def __init__(self, seconds: float, what: str = "the work") -> None:
+        super().__init__(
+            f"over budget: {what} took longer than {seconds:g} s",
+            limit="time",
+            hint="simplify it, or allow more time (--time-limit)",
+        )
+        self.seconds = seconds
+
+
+def check_seconds(value: float, option: str = "--time-limit") -> float:
+    """A user's budget in seconds: finite, > 0 and at most :data:`MAX_SECONDS`.
+
+    >>> check_seconds(2)
+    2.0
+    >>> check_seconds(float("nan"))
+    Traceback (most recent call last):
+    ...
+    verifier.errors.VerifierError: --time-limit must be a number of seconds > 0 and <= 3600, got nan
+    """
+    v = float(value)
+    if not (math.isfinite(v) and 0 < v <= MAX_SECONDS):
+        raise VerifierError(
+            f"{option} must be a number of seconds > 0 and <= {MAX_SECONDS:g}, got {value}"
+        )
+    return v
 
 
 _local = threading.local()
@@ -69,8 +130,20 @@ def _signals_usable() -> bool:
     return (
         hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0  # nobody else's alarm is running
+        and (
+            getattr(_local, "armed", False)  # our own outer limit: nest inside it
+            or signal.getitimer(signal.ITIMER_REAL)[0] == 0.0  # nobody else's alarm is running
+        )
     )
+
+
+def signals_usable() -> bool:
+    """True where :func:`time_limit` can interrupt a long sympy call (a main thread).
+
+    >>> isinstance(signals_usable(), bool)
+    True
+    """
+    return _signals_usable()
 
 
 @contextlib.contextmanager
@@ -95,6 +168,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     previous = deadline()
     _local.deadline = min(previous, time.monotonic() + seconds)
     armed = False
+    outer = getattr(_local, "armed", False)
     old_handler: Any = None
     if _signals_usable():
 
@@ -102,12 +176,314 @@ def time_limit(seconds: float | None) -> Iterator[None]:
             raise TimeUp()
 
         old_handler = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        armed = True
+        signal.setitimer(signal.ITIMER_REAL, max(1e-6, _local.deadline - time.monotonic()))
+        armed = _local.armed = True
     try:
         yield
     finally:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
+            _local.armed = outer
+            if outer:  # the outer limit's alarm goes on
+                signal.setitimer(signal.ITIMER_REAL, max(1e-6, previous - time.monotonic()))
         _local.deadline = previous
+
+
+@contextlib.contextmanager
+def budget(seconds: float | None, what: str = "the work") -> Iterator[None]:
+    """:func:`time_limit`, with the timeout as :class:`OverBudget` (a clear error, no traceback).
+
+    A timeout of an enclosing, tighter limit passes through as :class:`TimeUp` for that limit.
+
+    >>> import time as _t
+    >>> try:
+    ...     with budget(0.05, "the loop"):
+    ...         while True:
+    ...             _t.sleep(0.01)
+    ...             tick()
+    ... except OverBudget as exc:
+    ...     print(exc.message)
+    over budget: the loop took longer than 0.05 s
+    """
+    if seconds is None or seconds <= 0:
+        yield
+        return
+    own = time.monotonic() + seconds
+    try:
+        with time_limit(seconds):
+            yield
+    except TimeUp:
+        if deadline() < own:  # an outer, tighter deadline ran out: it is the outer's to report
+            raise
+        raise OverBudget(seconds, what) from None
+
+
+# -- the killable worker pool ---------------------------------------------------------------
+
+#: seconds a worker may run past a unit's budget before it is killed (its own SIGALRM is the
+#: first stop; the kill is for a single C call that no signal interrupts)
+GRACE = 0.5
+
+
+def _serve(conn: Any) -> None:  # pragma: no cover - runs in the worker process
+    """A worker's loop: run (setup, fn, items) messages, send one result per item."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it ends us
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        setup, fn, items = msg
+        if setup is not None:
+            conn.send(_outcome(setup[0], *setup[1:]))
+        for item in items:
+            conn.send(_outcome(fn, item))
+
+
+def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        value: tuple[str, Any] = ("ok", fn(*args))
+    except BaseException as exc:  # noqa: BLE001  a unit's failure is its result
+        value = ("error", exc)
+    try:
+        pickle.dumps(value)
+    except Exception as exc:  # an unpicklable result or exception: say what it was
+        value = ("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+    return value
+
+
+class _Worker:
+    def __init__(self, ctx: Any) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        _start_process(self.process)
+        child.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(1.0)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def _start_process(process: Any) -> None:
+    import multiprocessing
+
+    me = multiprocessing.current_process()
+    daemonic = me._config.get("daemon")  # a Dask worker is daemonic; its units still need a pool
+    try:
+        me._config["daemon"] = False
+        process.start()
+    finally:
+        me._config["daemon"] = daemonic
+
+
+class WorkerPool:
+    """Worker processes started once; units run there, each within its budget.
+
+    :meth:`map` sends a chunk of items to one worker and reads one result per item; a worker
+    whose item runs past ``seconds + GRACE`` is killed and replaced, the item becomes
+    :class:`OverBudget` and the rest of the chunk goes on in the new worker.  Safe to call from
+    several threads at once (each call takes its own worker).  ``preload``: modules the
+    workers import once, before they start (the fork server keeps them).
+
+    >>> with WorkerPool(1) as pool:
+    ...     [type(r).__name__ if isinstance(r, BaseException) else r
+    ...      for r in pool.map(abs, [-1, 2, "x"], seconds=5)]
+    [1, 2, 'TypeError']
+    """
+
+    def __init__(self, size: int, *, preload: Sequence[str] = ()) -> None:
+        import multiprocessing
+
+        self.size = max(1, int(size))
+        self._ctx = multiprocessing.get_context("forkserver")  # safe beside threads
+        if preload:
+            self._ctx.set_forkserver_preload(list(preload))
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise VerifierError("the worker pool is closed")
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                if len(self._workers) < self.size:
+                    w = _Worker(self._ctx)
+                    self._workers.add(w)
+                    return w
+        return self._idle.get()
+
+    def _drop(self, w: _Worker) -> None:
+        w.kill()
+        with self._lock:
+            self._workers.discard(w)
+
+    def map(
+        self,
+        fn: Callable[[Any], Any],
+        items: Sequence[Any],
+        *,
+        seconds: float,
+        what: str = "the work",
+        setup: tuple[Any, ...] | None = None,
+        setup_seconds: float | None = None,
+    ) -> list[Any]:
+        """``[fn(item) for item in items]`` in one worker; an exception or OverBudget is a result.
+
+        ``setup`` (``(function, *args)``) runs first in the worker, within ``setup_seconds``;
+        when it fails, every item gets its exception.
+        """
+        results: list[Any] = []
+        todo = list(items)
+        while todo:
+            w = self._take()
+            healthy = False
+            try:
+                w.conn.send((setup, fn, todo))
+                if setup is not None:
+                    tag, value = self._receive(w, setup_seconds or seconds, "the setup")
+                    if tag != "ok":
+                        results.extend([value] * len(todo))
+                        healthy = tag == "error"
+                        return results
+                first = True
+                while todo:
+                    tag, value = self._receive(w, seconds, what)
+                    if tag == "killed" and first and not isinstance(value, OverBudget):
+                        results.extend([value] * len(todo))  # it cannot start: do not retry
+                        return results
+                    first = False
+                    results.append(value)
+                    todo.pop(0)
+                    if tag == "killed":
+                        break
+                else:
+                    healthy = True
+            finally:
+                if healthy:
+                    self._idle.put(w)
+                else:
+                    self._drop(w)
+        return results
+
+    def _receive(self, w: _Worker, seconds: float, what: str) -> tuple[str, Any]:
+        try:
+            if w.conn.poll(seconds + GRACE):
+                return w.conn.recv()
+        except (EOFError, OSError):
+            code = w.process.exitcode
+            return "killed", RuntimeError(f"the worker process died (exit code {code})")
+        return "killed", OverBudget(seconds, what)
+
+    def close(self) -> None:
+        """End every worker (idle ones politely, busy ones by kill)."""
+        with self._lock:
+            self._closed = True
+            workers, self._workers = self._workers, set()
+        for w in workers:
+            with contextlib.suppress(Exception):
+                w.conn.send(None)
+        for w in workers:
+            w.process.join(0.2)
+            w.kill()
+
+
+_shared: dict[int, WorkerPool] = {}
+
+
+def shared_pool(preload: Sequence[str] = ()) -> WorkerPool:
+    """This process's pool for units that arrive in threads (a thread pool, a Dask worker).
+
+    >>> shared_pool() is shared_pool()
+    True
+    """
+    import atexit
+    import os
+
+    with _shared_lock:
+        pool = _shared.get(os.getpid())
+        if pool is None:
+            pool = _shared[os.getpid()] = WorkerPool(os.cpu_count() or 2, preload=preload)
+            atexit.register(pool.close)
+    return pool
+
+
+_shared_lock = threading.Lock()
+
+
+def close_shared_pool() -> None:
+    """End the shared pool's workers (an interrupted run, the end of a test).
+
+    >>> close_shared_pool()
+    """
+    import os
+
+    with _shared_lock:
+        pool = _shared.pop(os.getpid(), None)
+    if pool is not None:
+        pool.close()
+
+
+def run_bounded(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    seconds: float,
+    what: str = "the work",
+    setup: tuple[Any, ...] | None = None,
+    setup_seconds: float | None = None,
+    preload: Sequence[str] = (),
+) -> list[Any]:
+    """Run units where they can be stopped: here under SIGALRM in a main thread, else in the pool.
+
+    Each result is ``fn(item)``'s value, or the exception it raised (an :class:`OverBudget`
+    when it ran past ``seconds``): the same outcome whatever thread or executor called.
+
+    >>> run_bounded(abs, [-3, 4], seconds=5)
+    [3, 4]
+    """
+    if not signals_usable():
+        return shared_pool(preload).map(
+            fn, items, seconds=seconds, what=what, setup=setup, setup_seconds=setup_seconds
+        )
+    if setup is not None:
+        try:
+            with _backstop(setup_seconds or seconds, "the setup"):
+                setup[0](*setup[1:])
+        except Exception as exc:  # noqa: BLE001  the setup's failure is every item's result
+            return [exc] * len(items)
+    out: list[Any] = []
+    for item in items:
+        try:
+            with _backstop(seconds, what):  # as the pool's kill: the unit's own limit goes first
+                out.append(fn(item))
+        except Exception as exc:  # noqa: BLE001  a unit's failure is its result
+            out.append(exc)
+    return out
+
+
+@contextlib.contextmanager
+def _backstop(seconds: float, what: str) -> Iterator[None]:
+    own = time.monotonic() + seconds + GRACE
+    try:
+        with time_limit(seconds + GRACE):
+            yield
+    except TimeUp:
+        if deadline() < own:
+            raise
+        raise OverBudget(seconds, what) from None

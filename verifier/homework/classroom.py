@@ -30,8 +30,9 @@ from typing import Any
 
 from verifier.errors import CaseError, VerifierError
 from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
-from verifier.homework.judge import check_answer
-from verifier.limits import TimeUp
+from verifier.homework.judge import ANSWER_WORK, check_answer
+from verifier.homework.prepared import prepare
+from verifier.limits import OverBudget, run_bounded
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -262,8 +263,6 @@ def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, An
             "mistake": g.mistake or "",
             "read_as": g.read_as or "",
         }
-    except TimeUp:
-        out = _error(f"timed out after {time_limit:g} s")
     except VerifierError as exc:
         out = _error(one_line(exc))
     except RecursionError:
@@ -274,17 +273,45 @@ def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, An
     return out
 
 
+def _grade_item(item: tuple[Problem, str, float]) -> dict[str, Any]:
+    return _grade_one(*item)
+
+
+def _prepare_problem(problem: Problem) -> None:
+    prepare(problem.function, problem.variable, problem.all_variables())
+
+
 def grade_batch(
     problem: Problem, answers: Sequence[str], time_limit: float = 2.0
 ) -> list[dict[str, Any]]:
     """Grade answers to one problem (the unit of work sent to an executor); never raises.
 
+    Each answer runs where it can be stopped (:func:`verifier.limits.run_bounded`: under
+    SIGALRM in a main thread, else in a worker process killed at its budget), so an answer over
+    its ``time_limit`` is an ``error`` row with the same reason whatever executor called.
     Each result: verdict (correct|incorrect|invalid|error), reason, mistake, read_as, seconds.
 
     >>> [r["verdict"] for r in grade_batch(Problem("p", "x^2"), ["2x", "x", "2x+"])]
     ['correct', 'incorrect', 'invalid']
     """
-    return [_grade_one(problem, a, time_limit) for a in answers]
+    outcomes = run_bounded(
+        _grade_item,
+        [(problem, a, time_limit) for a in answers],
+        seconds=time_limit,
+        what=ANSWER_WORK,
+        setup=(_prepare_problem, problem),
+        setup_seconds=max(10.0, 5 * time_limit),  # as check_answer: the teacher's function
+        preload=("verifier.homework.classroom",),
+    )
+    results = []
+    for out in outcomes:
+        if isinstance(out, VerifierError):  # over budget (killed in a worker) or a bad problem
+            out = {**_error(one_line(out)), "seconds": time_limit}
+        elif isinstance(out, BaseException):
+            reason = f"internal error: {type(out).__name__}: {str(out)[:200]}"
+            out = {**_error(reason), "seconds": 0.0}
+        results.append(out)
+    return results
 
 
 class _InlineExecutor(Executor):
@@ -308,7 +335,7 @@ def grade_class(
     executor: Executor | None = None,
     time_limit: float = 2.0,
     columns: Mapping[str, str] | None = None,
-    batch_size: int = 200,
+    batch_size: int = 50,
     progress: bool = False,
 ):
     """Grade a class: one output row per submission row, in input order.
