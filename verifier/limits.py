@@ -165,6 +165,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     if seconds is None or seconds <= 0:
         yield
         return
+    seconds = check_seconds(seconds, "a time limit")
     previous = deadline()
     _local.deadline = min(previous, time.monotonic() + seconds)
     armed = False
@@ -406,8 +407,10 @@ class WorkerPool:
 _shared: dict[int, WorkerPool] = {}
 
 
-def shared_pool(preload: Sequence[str] = ()) -> WorkerPool:
+def shared_pool(preload: Sequence[str] = (), size: int | None = None) -> WorkerPool:
     """This process's pool for units that arrive in threads (a thread pool, a Dask worker).
+
+    ``size`` (default: one worker per CPU) counts only when the pool is made.
 
     >>> shared_pool() is shared_pool()
     True
@@ -418,7 +421,8 @@ def shared_pool(preload: Sequence[str] = ()) -> WorkerPool:
     with _shared_lock:
         pool = _shared.get(os.getpid())
         if pool is None:
-            pool = _shared[os.getpid()] = WorkerPool(os.cpu_count() or 2, preload=preload)
+            n = size or os.cpu_count() or 2
+            pool = _shared[os.getpid()] = WorkerPool(n, preload=preload)
             atexit.register(pool.close)
     return pool
 

@@ -33,6 +33,7 @@ import numpy as np
 import sympy
 
 from verifier.errors import DomainError, VerifierError
+from verifier.limits import tick
 from verifier.numeric.estimate import finite_difference
 from verifier.numeric.evaluate import (
     MP_DPS,
@@ -310,12 +311,41 @@ def _close(a: Any, b: Any, rule: Any, scale: float) -> bool:
     return abs(a - b) <= rule.rtol * max(abs(a), abs(b)) + rule.atol * scale
 
 
+#: the error model's derivatives may grow to this many nodes (or MODEL_GROWTH times f's size):
+#: past it an order is "model unavailable" (NaN) instead of minutes of sympy.diff
+MODEL_NODES = 3000
+MODEL_GROWTH = 30
+
+
+def _tree_size(expr: sympy.Basic, cap: int) -> int:
+    n = 0
+    for _ in sympy.preorder_traversal(expr):
+        n += 1
+        if n > cap:
+            break
+    return n
+
+
 @functools.lru_cache(maxsize=1024)
-def _nth_derivative(expr: sympy.Expr, name: str, k: int) -> sympy.Expr:
+def _nth_derivative(expr: sympy.Expr, name: str, k: int) -> sympy.Expr | None:
     # the error MODEL only (|f''|, |f'''|, |f^(5)|): sympy.diff on the parsed, trusted
-    # expression; the reference derivative itself always comes from the rule engine
+    # expression, one order at a time, each checked for size BEFORE the next diff (a tower
+    # x^x^...^x grows without bound); None when it grew too large.  The reference
+    # derivative itself always comes from the rule engine.
     sym = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}.get(name)
-    return sympy.diff(expr, sym, k) if sym is not None else (expr if k == 0 else sympy.Integer(0))
+    if k == 0:
+        return expr
+    if sym is None:
+        return sympy.Integer(0)
+    lower = _nth_derivative(expr, name, k - 1)
+    if lower is None:
+        return None
+    tick()
+    cap = max(MODEL_NODES, MODEL_GROWTH * _tree_size(expr, MODEL_NODES))
+    if _tree_size(lower, cap) * 3 > cap:  # the next diff would be larger still
+        return None
+    d = sympy.diff(lower, sym)
+    return None if _tree_size(d, cap) > cap else d
 
 
 def derivative_magnitudes(
@@ -328,6 +358,9 @@ def derivative_magnitudes(
 ) -> dict[int, float]:
     """``|d^k f / d var^k|`` at the point for the error model (NaN where undefined).
 
+    NaN also where the model is unavailable: a derivative that grows past
+    :data:`MODEL_NODES` nodes (a tower ``x^x^...^x``) is not computed.
+
     >>> derivative_magnitudes(sympy.Symbol("x") ** 3, "x", 2.0, (0, 1, 2, 3, 5))
     {0: 8.0, 1: 12.0, 2: 12.0, 3: 6.0, 5: 0.0}
     """
@@ -337,8 +370,9 @@ def derivative_magnitudes(
     pd_ = _point_dict(point, names)
     out: dict[int, float] = {}
     for k in orders:
+        d = _nth_derivative(expr, var, k)
         try:
-            out[k] = float(abs(mp_value(_nth_derivative(expr, var, k), pd_)))
+            out[k] = math.nan if d is None else float(abs(mp_value(d, pd_)))
         except (Undefined, VerifierError):
             out[k] = math.nan
     return out

@@ -18,6 +18,8 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from verifier.errors import VerifierError
+from verifier.files import check_out_dir
+from verifier.limits import check_seconds
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -77,10 +79,17 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
     if jobs == 1:
         yield None
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield pool
+    from verifier.limits import close_shared_pool, shared_pool
+
+    # N threads each drive one worker process of the killable pool (started once, fed chunks)
+    shared_pool(("verifier.homework.classroom",), size=jobs)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as threads:
+            yield threads
+    finally:
+        close_shared_pool()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,11 +97,11 @@ def run(args: argparse.Namespace) -> int:
     from verifier.homework.classroom import grade_class, load_problems
     from verifier.report.grades import write_grades
 
-    if args.time_limit <= 0:
-        raise VerifierError(f"--time-limit must be > 0, got {args.time_limit}")
+    check_seconds(args.time_limit)
     problems = load_problems(args.problems)
     columns = {"student": args.student_col, "problem": args.problem_col, "answer": args.answer_col}
     out = Path(args.out) if args.out else Path("reports") / Path(args.submissions).stem
+    check_out_dir(out)
     start = time.perf_counter()
     with _executor(args.jobs, args.scheduler) as ex:
         graded = grade_class(

@@ -32,6 +32,7 @@ import sympy
 
 from verifier.errors import LimitError, ParseError, VerifierError
 from verifier.expr.names import FUNCTIONS
+from verifier.limits import TimeUp, remaining, time_limit
 
 __all__ = ["ParseLimits"]
 
@@ -415,7 +416,20 @@ class _Builder:
     ) -> sympy.Expr:
         """Call one sympy constructor (on sympy objects only), then check its result."""
         try:
-            value = fn(*args)
+            # SIGALRM (in a main thread) stops a constructor that runs away inside sympy
+            # (Abs/sign of a constant radical sum calls minimal_polynomial); elsewhere the
+            # caller's worker process is the stop (verifier.limits.run_bounded)
+            with time_limit(max(1e-3, self.deadline - time.perf_counter())):
+                value = fn(*args)
+        except TimeUp:
+            if remaining() == 0.0:  # the caller's own budget ran out: theirs to report
+                raise
+            raise LimitError(
+                f"parsing took longer than {self.limits.max_seconds} s "
+                f"(at '{self._short(start, end)}'): the expression is too complex",
+                limit="max_seconds",
+                hint="simplify the expression",
+            ) from None
         except VerifierError:
             raise
         except RecursionError as exc:

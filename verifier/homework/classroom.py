@@ -32,7 +32,7 @@ from verifier.errors import CaseError, VerifierError
 from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
 from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
-from verifier.limits import OverBudget, run_bounded
+from verifier.limits import run_bounded
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -323,6 +323,8 @@ class _InlineExecutor(Executor):
         fut: Future[Any] = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
+        except KeyboardInterrupt:
+            raise  # Ctrl-C stops now, not after every other task has run
         except BaseException as exc:
             fut.set_exception(exc)
         return fut
