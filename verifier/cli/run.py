@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from verifier.errors import VerifierError
+from verifier.files import check_out_dir
+from verifier.limits import check_seconds, close_shared_pool, shared_pool
 
 DEFAULT_CASES = "cases"
 DEFAULT_OUT = os.path.join("reports", "latest")
@@ -63,6 +65,9 @@ def add_parser(subparsers: Any) -> None:
         help="report files: any of html,csv,md,junit, or none (default: all)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no list of failures")
+    p.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds per case (default 60)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -86,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     formats = _formats(args.format)
     if args.jobs < 0:
         raise VerifierError("--jobs must be >= 0", hint="0 means one worker per CPU")
+    check_seconds(args.time_limit)
+    if formats:
+        check_out_dir(args.out)
     paths = list(args.paths)
     if not paths:
         if not Path(DEFAULT_CASES).is_dir():
@@ -112,12 +120,19 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
 
     executor: Executor | None = None
-    if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
+    if jobs > 1:  # N threads, each driving one process of the killable pool (started once)
+        from concurrent.futures import ThreadPoolExecutor
 
-        executor = ProcessPoolExecutor(max_workers=jobs)
+        shared_pool(("verifier.suite.run",), size=jobs)
+        executor = ThreadPoolExecutor(max_workers=jobs)
     try:
-        result = run_suite(paths, executor=executor, select=args.select, progress=progress)
+        result = run_suite(
+            paths,
+            executor=executor,
+            select=args.select,
+            progress=progress,
+            time_limit=args.time_limit,
+        )
         if bar is not None:
             bar.close()
             bar = None
@@ -133,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
         if executor is not None:
-            executor.shutdown()
+            executor.shutdown(wait=False, cancel_futures=True)
+            close_shared_pool()
 
     print(summary_text(result))
     lines = [] if args.quiet else failure_lines(result)

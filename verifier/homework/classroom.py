@@ -20,18 +20,17 @@ import io
 import os
 import re
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier.errors import CaseError, VerifierError
+from verifier.errors import VerifierError
 from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
 from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
+from verifier.homework.problems import Problem, load_problems
 from verifier.limits import run_bounded
 
 __all__ = [
@@ -43,118 +42,6 @@ __all__ = [
     "read_submissions",
     "summarize_grades",
 ]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One homework problem: differentiate ``function`` with respect to ``variable``.
-
-    >>> Problem("p1", "x^2 y", variable="y", variables=("x", "y"), points=2.0).variables
-    ('x', 'y')
-    """
-
-    id: str
-    function: str
-    variable: str = "x"
-    variables: tuple[str, ...] | None = None
-    points: float = 1.0
-
-    def all_variables(self) -> tuple[str, ...]:
-        """The problem's variables (``(variable,)`` when none are listed).
-
-        >>> Problem("p1", "x^2").all_variables()
-        ('x',)
-        """
-        return tuple(self.variables) if self.variables else (self.variable,)
-
-
-def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
-    """Read ``[[problem]]`` tables (id, function, variable or variables, points) from TOML.
-
-    Every function is parsed here, so a broken problem is reported before any grading, as a
-    CaseError naming the file, the problem id and the key.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
-    >>> _ = p.write_text('[[problem]]\\nid = "p1"\\nfunction = "x^3"\\npoints = 2\\n')
-    >>> load_problems(p)["p1"].points
-    2.0
-    """
-    from verifier.expr import parse
-
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError("file not found", path=str(p), hint="check the --problems path") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CaseError(f"not valid TOML: {exc}", path=str(p)) from None
-    tables = data.get("problem")
-    if not isinstance(tables, list) or not tables:
-        raise CaseError(
-            "no [[problem]] tables", path=str(p), key="problem",
-            hint='write [[problem]] id = "p1" function = "x^2" variable = "x" points = 1',
-        )  # fmt: skip
-    problems: dict[str, Problem] = {}
-    allowed = {"id", "function", "variable", "variables", "points"}
-    for i, t in enumerate(tables, start=1):
-        pid = t.get("id")
-        if isinstance(pid, int) and not isinstance(pid, bool):
-            pid = str(pid)  # id = 3 and a CSV saying 3 mean the same problem
-        if not isinstance(pid, str) or not pid.strip():
-            raise CaseError(f"problem #{i} has no string 'id'", path=str(p), key="id")
-        extra = sorted(set(t) - allowed)
-        if extra:
-            raise CaseError(
-                f"unknown key {extra[0]!r}", path=str(p), case_id=pid, key=extra[0],
-                hint=f"allowed keys: {', '.join(sorted(allowed))}",
-            )  # fmt: skip
-        if pid in problems:
-            raise CaseError("duplicate problem id", path=str(p), case_id=pid, key="id")
-        fn = t.get("function")
-        if not isinstance(fn, str) or not fn.strip():
-            raise CaseError("missing or empty 'function'", path=str(p), case_id=pid, key="function")
-        variable = t.get("variable")
-        variables = t.get("variables")
-        if variables is not None:
-            if not (
-                isinstance(variables, list)
-                and variables
-                and all(isinstance(v, str) for v in variables)
-            ):
-                raise CaseError(
-                    "'variables' must be a list of names", path=str(p), case_id=pid, key="variables"
-                )
-            variables = tuple(variables)
-            if variable is None:
-                variable = variables[0]
-        variable = "x" if variable is None else variable
-        if not isinstance(variable, str):
-            raise CaseError("'variable' must be a name", path=str(p), case_id=pid, key="variable")
-        if variables is not None and variable not in variables:
-            raise CaseError(
-                f"variable {variable!r} is not in variables",
-                path=str(p),
-                case_id=pid,
-                key="variable",
-            )
-        pts = t.get("points", 1)
-        if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
-            raise CaseError(
-                "'points' must be a number >= 0", path=str(p), case_id=pid, key="points"
-            )
-        prob = Problem(pid, fn, variable, variables, float(pts))
-        try:
-            parse(fn, prob.all_variables())
-        except VerifierError as exc:
-            raise CaseError(
-                f"the function does not parse: {one_line(exc)}",
-                path=str(p),
-                case_id=pid,
-                key="function",
-            ) from None
-        problems[pid] = prob
-    return problems
 
 
 # bytes that were not UTF-8, kept by the 'surrogateescape' decoding as lone surrogates

@@ -26,6 +26,8 @@ hint: known keys: atol, claimed, description, estimates, expect, function, h, h_
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
 import tomllib
@@ -41,7 +43,9 @@ from verifier.suite.schema import (
     KINDS,
     MAX_BATCH,
     MAX_NETWORK_PARAMS,
+    MAX_NETWORK_WORK,
     MAX_PER_DECADE,
+    MAX_POINTS,
     MAX_STEPS,
     SCHEMA,
     Case,
@@ -140,6 +144,13 @@ def _check_numeric(values: dict[str, Any], kind: str) -> tuple[str, str] | None:
     h = values.get("h")
     if h is not None and len(h) > MAX_STEPS:
         return "h", f"at most {MAX_STEPS} explicit steps"
+    if h is not None and not h:
+        return "h", "at least one step is needed (or leave h out for the sweep's range)"
+    steps = values["per_decade"] * math.log10(values["h_max"] / values["h_min"]) + 1
+    if h is None and steps > MAX_STEPS:
+        return "per_decade", (
+            f"h_min..h_max at per_decade gives {steps:,.0f} steps, more than {MAX_STEPS}"
+        )
     if h is not None and any(step <= 0 for step in h):
         return "h", "every step must be > 0"
     if values["rtol"] < 0 or values["atol"] < 0:
@@ -153,6 +164,9 @@ def _check_semantics(values: dict[str, Any], kind: str) -> tuple[str, str] | Non
         problem = _check_numeric(values, kind)
         if problem:
             return problem
+    pts = values.get("points")
+    if pts is not None and len(pts) > MAX_POINTS:
+        return "points", f"{len(pts)} points, more than {MAX_POINTS}: split the case"
     if kind == "derivative":
         if not values["points"]:
             return "points", "at least one point is needed"
@@ -190,6 +204,15 @@ def _check_network(values: dict[str, Any]) -> tuple[str, str] | None:
         return "batch", f"the batch needs 1 to {MAX_BATCH:,} examples"
     if not _MODE.match(values["mode"]):
         return "mode", f"{values['mode']!r} is not full, fast, nditer or sample=K"
+    params = d * hidden + hidden + hidden * c + c
+    mode = values["mode"]
+    estimated = {"full": params, "nditer": 10 * params, "fast": 100}.get(mode)
+    work = params * values["batch"] * (estimated or int(mode.split("=")[1]))
+    if work > MAX_NETWORK_WORK:
+        return "mode", (
+            f"{params:,} parameters x batch {values['batch']:,} in mode {mode!r} is about "
+            f"{work:.1e} operations, more than {MAX_NETWORK_WORK:.0e}"
+        )
     if values["h"] <= 0:
         return "h", "the step must be > 0"
     if values.get("bug") is not None:
@@ -253,6 +276,9 @@ def _file_problem(
     """The file's TOML data and line finder, or the one problem of the file as a whole."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        hint = "a case file needs no nesting deeper than a table of lists"
+        return None, None, CaseError("not valid TOML: nested too deeply", path=p, hint=hint)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
@@ -270,7 +296,8 @@ def _file_problem(
         )
     extra = sorted(set(data) - {"schema", "defaults", "case"})
     if extra:
-        hint = "a case file has schema, [defaults] and [[case]] tables only"
+        hint = _did_you_mean(extra[0], ("schema", "defaults", "case"))
+        hint += "; a case file has schema, [defaults] and [[case]] tables only"
         return whole("unknown top-level key", extra[0], hint)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
@@ -278,7 +305,7 @@ def _file_problem(
     all_keys = {s.key for specs in KEYS.values() for s in specs} - {"id"}
     for key in defaults:
         if key not in all_keys:
-            hint = f"known keys: {', '.join(sorted(all_keys))}"
+            hint = _did_you_mean(key, all_keys)
             err = CaseError(
                 "unknown key in [defaults]", path=p, key=key, line=lines.default(key), hint=hint
             )
@@ -288,7 +315,22 @@ def _file_problem(
         return whole(
             "no [[case]] tables", "case", "add at least one [[case]] with an id and a kind"
         )
+    if not all(isinstance(c, dict) for c in raw_cases):
+        return whole(
+            "'case' must be a list of tables", "case", 'write [[case]] then id = "..." below it'
+        )
     return data, lines, None
+
+
+def _did_you_mean(key: str, known: Any) -> str:
+    """``did you mean claimed?`` (the nearest known keys), then the known keys.
+
+    >>> _did_you_mean("claimd", ["claimed", "function"])
+    'did you mean claimed? known keys: claimed, function'
+    """
+    close = difflib.get_close_matches(str(key), sorted(known), n=2, cutoff=0.6)
+    guess = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"{guess}known keys: {', '.join(sorted(known))}"
 
 
 class _Bad(Exception):
@@ -304,8 +346,7 @@ def _resolve(raw: dict[str, Any], defaults: dict[str, Any], kind: str) -> dict[s
     specs = {s.key: s for s in KEYS[kind]}
     unknown = [k for k in raw if k not in specs]
     if unknown:
-        hint = f"known keys: {', '.join(sorted(specs))}"
-        raise _Bad(f"unknown key for a {kind} case", unknown[0], hint)
+        raise _Bad(f"unknown key for a {kind} case", unknown[0], _did_you_mean(unknown[0], specs))
     values: dict[str, Any] = {}
     for key, spec in specs.items():
         if key in raw or key in defaults:
@@ -326,7 +367,7 @@ def _case(
 ) -> Case:
     """One ``[[case]]`` table as its kind's record (raises :class:`_Bad`)."""
     kind = raw.get("kind", defaults.get("kind", "derivative"))
-    if kind not in KEYS:
+    if not isinstance(kind, str) or kind not in KEYS:
         raise _Bad(f"unknown kind {kind!r}", "kind", f"one of {', '.join(KINDS)}")
     values = _resolve(raw, defaults, kind)
     problem = _check_semantics(values, kind)
@@ -354,7 +395,7 @@ def read_cases(path: str | os.PathLike[str], *, check_expressions: bool = True) 
     """
     p = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (some editors write it)
     except (OSError, UnicodeDecodeError) as exc:
         return CaseFile(p, (), (CaseError(f"cannot read the file: {exc}", path=p),))
     data, lines, problem = _file_problem(p, text)

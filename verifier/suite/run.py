@@ -42,6 +42,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from verifier.errors import CaseError, VerifierError
+from verifier.limits import run_bounded
 from verifier.suite.cases import case_files, read_cases
 from verifier.suite.kinds import KIND_RUNNERS, Timer
 from verifier.suite.records import RESULT_COLUMNS, VERDICTS, CaseOutcome, SuiteResult, result_row
@@ -54,6 +55,7 @@ __all__ = [
     "SuiteResult",
     "collect",
     "run_case",
+    "run_case_within",
     "run_suite",
 ]
 
@@ -98,6 +100,29 @@ def run_case(case: Case) -> CaseOutcome:
     )
 
 
+#: the default budget of one case, in seconds (``verifier run --time-limit``)
+CASE_SECONDS = 60.0
+
+
+def run_case_within(case: Case, seconds: float | None = CASE_SECONDS) -> CaseOutcome:
+    """:func:`run_case` within a time budget, where it can be stopped; never raises.
+
+    In a main thread SIGALRM stops it; in a thread (a thread pool, a Dask worker) it runs in
+    a worker process that is killed at the budget.  Over budget it is an ``error`` row saying
+    so, the same on every executor.
+
+    >>> from verifier.suite.schema import DerivativeCase
+    >>> run_case_within(DerivativeCase(id="sq", function="x^2", points=(1.0,)), 30).verdict
+    'pass'
+    """
+    if seconds is None:
+        return run_case(case)
+    out = run_bounded(
+        run_case, [case], seconds=seconds, what="the case", preload=("verifier.suite.run",)
+    )[0]
+    return _error_outcome(case, out) if isinstance(out, BaseException) else out
+
+
 def _matcher(select: str | Callable[[Case], bool] | None) -> Callable[[Case], bool]:
     if select is None:
         return lambda case: True
@@ -139,18 +164,21 @@ def _outcomes(
     cases: list[Case],
     executor: Executor | None,
     progress: Callable[[CaseOutcome], None] | None,
+    time_limit: float | None = CASE_SECONDS,
 ) -> tuple[CaseOutcome, ...]:
     """Every case's outcome, in the cases' order (an executor runs them in any order)."""
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     if executor is None:
         for i, case in enumerate(cases):
-            outcomes[i] = run_case(case)
+            outcomes[i] = run_case_within(case, time_limit)
             if progress:
                 progress(outcomes[i])
     else:
         from concurrent.futures import as_completed
 
-        futures = {executor.submit(run_case, case): i for i, case in enumerate(cases)}
+        futures = {
+            executor.submit(run_case_within, case, time_limit): i for i, case in enumerate(cases)
+        }
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -198,6 +226,7 @@ def run_suite(
     executor: Executor | None = None,
     select: str | Callable[[Case], bool] | None = None,
     progress: Callable[[CaseOutcome], None] | None = None,
+    time_limit: float | None = CASE_SECONDS,
 ) -> SuiteResult:
     """Run every case in ``paths`` (files or folders) and gather a :class:`SuiteResult`.
 
@@ -205,7 +234,8 @@ def run_suite(
     parallel); None runs them here, one by one.  ``select``: a substring or glob of case ids
     (``-k``), or a predicate.  ``progress`` is called with each finished case.  A broken
     file becomes a problem (exit code 2) and its valid cases still run; a case that raises
-    becomes an ``error`` row.  See the module docstring for an example.
+    becomes an ``error`` row, and so does a case that runs past ``time_limit`` seconds (on any
+    executor: see :func:`run_case_within`; None: no budget).  See the module docstring for an example.
     """
     import pandas as pd
 
@@ -213,7 +243,7 @@ def run_suite(
         paths = [paths]
     t0 = time.perf_counter()
     cases, problems = collect(paths, select)
-    done = _outcomes(cases, executor, progress)
+    done = _outcomes(cases, executor, progress, time_limit)
     rows = [r for o in done for r in o.rows] + [_problem_row(p) for p in problems]
     return SuiteResult(
         results=pd.DataFrame(rows, columns=RESULT_COLUMNS),
