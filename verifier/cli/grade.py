@@ -3,7 +3,7 @@
 Writes DIR/graded.csv, DIR/summary.md and DIR/summary.html and prints a short summary.
 Exit codes: 0 the batch was graded (whatever the students' verdicts; individual bad rows are
 ``error`` rows in graded.csv), 2 the inputs are unusable (missing file, bad header, a problem
-file that does not load).
+file that does not load) or no row could be graded.
 """
 
 from __future__ import annotations
@@ -114,6 +114,14 @@ def run(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - start
     paths = write_grades(graded, out)
+    for warning in graded.attrs.get("warnings", []):
+        print(f"verifier grade: warning: {warning}", file=sys.stderr)
+    if not len(graded) or (graded["verdict"] == "error").all():
+        print(
+            f"verifier grade: error: no submission could be graded (see {paths['graded']})",
+            file=sys.stderr,
+        )
+        return 2
     if not args.quiet:
         counts = Counter(graded["verdict"])
         lines = [

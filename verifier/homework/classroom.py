@@ -87,6 +87,7 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
                 f"{p}: no header line", hint="the first line names the columns"
             ) from None
         header = [h.strip() for h in header]
+        _check_header(p, header)
         missing = [f"{role} ('{name}')" for role, name in cols.items() if name not in header]
         if missing:
             raise VerifierError(
@@ -94,6 +95,7 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
                 hint="map the columns with --student-col, --problem-col, --answer-col",
             )
         rows: list[dict[str, Any]] = []
+        spans: list[tuple[int, int]] = []
         while True:
             line = reader.line_num + 1
             try:
@@ -106,6 +108,11 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # blank line
             row: dict[str, Any] = {"_line": line, "_error": ""}
+            if reader.line_num - line >= 1 and any(f.count("\n") for f in fields):
+                row["_error"] = (
+                    f'row spans lines {line}-{reader.line_num}: an unclosed quote (") joined them'
+                )
+                spans.append((line, reader.line_num))
             for h, v in zip(header, fields, strict=False):
                 row[h] = v
             if len(fields) != len(header):
@@ -127,7 +134,45 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
     finally:
         csv.field_size_limit(old_limit)
     frame = pd.DataFrame(rows, columns=["_line", *header, "_error"]).fillna("")
+    swallowed = sum(b - a for a, b in spans)
+    frame.attrs["warnings"] = (
+        [
+            f"{p}: {swallowed} line(s) were read as parts of other rows (first at line "
+            f'{spans[0][0]}): check for a stray " in the file'
+        ]
+        if swallowed
+        else []
+    )
     return frame
+
+
+#: columns graded.csv adds; a submissions column of the same name would be overwritten
+RESERVED_COLUMNS = (
+    "_line",
+    "_error",
+    "line",
+    "verdict",
+    "score",
+    "reason",
+    "mistake",
+    "read_as",
+    "seconds",
+)
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise VerifierError(
+                f"{path}: column {name!r} appears twice in the header", hint="rename one of them"
+            )
+        seen.add(name)
+        if name in RESERVED_COLUMNS and name != "line":
+            raise VerifierError(
+                f"{path}: column {name!r} would collide with a column the grades add",
+                hint=f"rename it; graded.csv adds {', '.join(RESERVED_COLUMNS[2:])}",
+            )
 
 
 def _error(reason: str) -> dict[str, Any]:
@@ -263,6 +308,7 @@ def grade_class(
             frame["_error"] = ""
     else:
         frame = read_submissions(submissions, columns=cols)
+    warnings = frame.attrs.get("warnings", [])
     n = len(frame)
     verdict = [""] * n
     reason = [""] * n
@@ -337,6 +383,7 @@ def grade_class(
     frame.attrs["columns"] = cols
     frame.attrs["problems"] = {pid: dataclasses.asdict(p) for pid, p in probs.items()}
     frame.attrs["unique_answers"] = len(pending)
+    frame.attrs["warnings"] = list(warnings)
     return frame
 
 
