@@ -45,6 +45,7 @@ __all__ = [
     "budget",
     "check_seconds",
     "deadline",
+    "local_executor",
     "remaining",
     "run_bounded",
     "shared_pool",
@@ -258,6 +259,10 @@ def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
 
 class _Worker:
     def __init__(self, ctx: Any) -> None:
+        import multiprocessing
+
+        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")  # one thread: a fork is safe and instant
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
         _start_process(self.process)
@@ -315,6 +320,14 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def start(self) -> None:
+        """Start every worker now (before threads exist, a fork is instant and safe)."""
+        with self._lock:
+            while len(self._workers) < self.size:
+                w = _Worker(self._ctx)
+                self._workers.add(w)
+                self._idle.put(w)
 
     def _take(self) -> _Worker:
         with self._lock:
@@ -428,6 +441,28 @@ def shared_pool(preload: Sequence[str] = (), size: int | None = None) -> WorkerP
 
 
 _shared_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def local_executor(jobs: int, preload: Sequence[str] = ()) -> Iterator[Any]:
+    """``jobs`` threads, each driving one process of this process's killable pool (``--jobs``).
+
+    The workers start once and are ended on exit (also on Ctrl-C); tasks submitted here run
+    their units through :func:`run_bounded`, so a runaway unit is killed, not waited for.
+
+    >>> with local_executor(1) as ex:
+    ...     ex.submit(run_bounded, abs, [-2], seconds=5).result()
+    [2]
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared_pool(preload, size=jobs).start()
+    threads = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        yield threads
+    finally:
+        threads.shutdown(wait=False, cancel_futures=True)
+        close_shared_pool()
 
 
 def close_shared_pool() -> None:

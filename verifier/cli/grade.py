@@ -79,17 +79,11 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
     if jobs == 1:
         yield None
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    from verifier.limits import close_shared_pool, shared_pool
+    from verifier.limits import local_executor
 
     # N threads each drive one worker process of the killable pool (started once, fed chunks)
-    shared_pool(("verifier.homework.classroom",), size=jobs)
-    try:
-        with ThreadPoolExecutor(max_workers=jobs) as threads:
-            yield threads
-    finally:
-        close_shared_pool()
+    with local_executor(jobs, ("verifier.homework.classroom",)) as threads:
+        yield threads
 
 
 def run(args: argparse.Namespace) -> int:

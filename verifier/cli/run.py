@@ -19,6 +19,7 @@ running every other file).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from concurrent.futures import Executor
@@ -27,7 +28,7 @@ from typing import Any
 
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
-from verifier.limits import check_seconds, close_shared_pool, shared_pool
+from verifier.limits import check_seconds, local_executor
 
 DEFAULT_CASES = "cases"
 DEFAULT_OUT = os.path.join("reports", "latest")
@@ -65,9 +66,7 @@ def add_parser(subparsers: Any) -> None:
         help="report files: any of html,csv,md,junit, or none (default: all)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no list of failures")
-    p.add_argument(
-        "--time-limit", type=float, default=60.0, help="seconds per case (default 60)"
-    )
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per case (default 60)")
     p.set_defaults(handler=run)
 
 
@@ -120,11 +119,9 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
 
     executor: Executor | None = None
+    local = contextlib.ExitStack()
     if jobs > 1:  # N threads, each driving one process of the killable pool (started once)
-        from concurrent.futures import ThreadPoolExecutor
-
-        shared_pool(("verifier.suite.run",), size=jobs)
-        executor = ThreadPoolExecutor(max_workers=jobs)
+        executor = local.enter_context(local_executor(jobs, ("verifier.suite.run",)))
     try:
         result = run_suite(
             paths,
@@ -147,9 +144,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
-            close_shared_pool()
+        local.close()
 
     print(summary_text(result))
     lines = [] if args.quiet else failure_lines(result)

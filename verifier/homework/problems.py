@@ -65,9 +65,7 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.heads = [
-            i
-            for i, line in enumerate(self.lines)
-            if re.match(r"\s*\[\[\s*problem\s*\]\]", line)
+            i for i, line in enumerate(self.lines) if re.match(r"\s*\[\[\s*problem\s*\]\]", line)
         ]
 
     def of(self, index: int, key: str | None = None) -> int | None:
