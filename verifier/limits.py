@@ -228,9 +228,16 @@ def budget(seconds: float | None, what: str = "the work") -> Iterator[None]:
 GRACE = 0.5
 
 
-def _serve(conn: Any) -> None:  # pragma: no cover - runs in the worker process
-    """A worker's loop: run (setup, fn, items) messages, send one result per item."""
+def _serve(conn: Any, preload: Sequence[str] = ()) -> None:  # pragma: no cover - a worker
+    """A worker's loop: import ``preload``, say ready, then run (setup, fn, items) messages and
+    send one result per item."""
+    import importlib
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it ends us
+    for name in preload:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    conn.send(("ready", None))
     while True:
         try:
             msg = conn.recv()
@@ -258,15 +265,19 @@ def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
 
 
 class _Worker:
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, preload: Sequence[str] = ()) -> None:
         import multiprocessing
 
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")  # one thread: a fork is safe and instant
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, tuple(preload)), daemon=True)
         _start_process(self.process)
         child.close()
+        # imports happen before any unit's clock starts
+        with contextlib.suppress(EOFError, OSError):
+            if self.conn.poll(120):
+                self.conn.recv()
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -314,6 +325,7 @@ class WorkerPool:
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._preload = tuple(preload)
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -325,7 +337,7 @@ class WorkerPool:
         """Start every worker now (before threads exist, a fork is instant and safe)."""
         with self._lock:
             while len(self._workers) < self.size:
-                w = _Worker(self._ctx)
+                w = _Worker(self._ctx, self._preload)
                 self._workers.add(w)
                 self._idle.put(w)
 
@@ -337,7 +349,7 @@ class WorkerPool:
                 return self._idle.get_nowait()
             except queue.Empty:
                 if len(self._workers) < self.size:
-                    w = _Worker(self._ctx)
+                    w = _Worker(self._ctx, self._preload)
                     self._workers.add(w)
                     return w
         return self._idle.get()
@@ -437,6 +449,8 @@ def shared_pool(preload: Sequence[str] = (), size: int | None = None) -> WorkerP
             n = size or os.cpu_count() or 2
             pool = _shared[os.getpid()] = WorkerPool(n, preload=preload)
             atexit.register(pool.close)
+        else:  # new workers import what every caller so far asked for
+            pool._preload = tuple(dict.fromkeys((*pool._preload, *preload)))
     return pool
 
 

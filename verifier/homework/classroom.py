@@ -269,7 +269,7 @@ def grade_class(
     executor: Executor | None = None,
     time_limit: float = 2.0,
     columns: Mapping[str, str] | None = None,
-    batch_size: int = 50,
+    batch_size: int = 200,
     progress: bool = False,
 ):
     """Grade a class: one output row per submission row, in input order.
