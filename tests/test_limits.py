@@ -45,28 +45,31 @@ def test_check_seconds_refuses_unusable_budgets(bad: float) -> None:
 
 def test_budget_turns_timeup_into_over_budget_in_the_main_thread() -> None:
     start = time.monotonic()
-    with pytest.raises(OverBudget, match="the spin took longer than 0.2 s"):
-        with budget(0.2, "the spin"):
-            _spin(30)
+    with (
+        pytest.raises(OverBudget, match="the spin took longer than 0.2 s"),
+        budget(0.2, "the spin"),
+    ):
+        _spin(30)
     assert time.monotonic() - start < 1.2  # the budget plus 1 s
 
 
 def test_nested_limits_keep_the_outer_alarm() -> None:
     # an inner limit that ends in time must re-arm the outer one: the outer still fires
     start = time.monotonic()
-    with pytest.raises(OverBudget, match="the outer"):
-        with budget(0.4, "the outer"):
-            with budget(5, "the inner"):
-                _spin(0.05)
-            _spin(30)
+    with pytest.raises(OverBudget, match="the outer"), budget(0.4, "the outer"):
+        with budget(5, "the inner"):
+            _spin(0.05)
+        _spin(30)
     assert time.monotonic() - start < 1.4
 
 
 def test_inner_tighter_limit_reports_itself() -> None:
-    with pytest.raises(OverBudget, match="the inner took longer than 0.1 s"):
-        with budget(5, "the outer"):
-            with budget(0.1, "the inner"):
-                _spin(30)
+    with (
+        pytest.raises(OverBudget, match="the inner took longer than 0.1 s"),
+        budget(5, "the outer"),
+        budget(0.1, "the inner"),
+    ):
+        _spin(30)
 
 
 def test_pool_kills_and_replaces_a_worker_and_keeps_the_rest_of_the_chunk() -> None:

@@ -255,7 +255,9 @@ def test_timeout_becomes_error_row_and_batch_continues(monkeypatch):
     results = grade_batch(Problem("q", "x^3"), ["3x^2", "x + 7", "3x^2 + 0"], time_limit=0.3)
     assert time.monotonic() - start < 5
     assert [r["verdict"] for r in results] == ["correct", "error", "correct"]
-    assert results[1]["reason"].startswith("over budget: checking the answer took longer than 0.3 s")
+    assert results[1]["reason"].startswith(
+        "over budget: checking the answer took longer than 0.3 s"
+    )
 
 
 def _sleep_forever_on_sevens(real):

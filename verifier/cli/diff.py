@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="let sympy.diff handle a function with no rule (shown as a 'fallback' step)",
     )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds allowed (default 60)"
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -51,11 +54,13 @@ def run(args: argparse.Namespace) -> int:
     import sympy
 
     from verifier.expr import parse
+    from verifier.limits import budget, check_seconds
     from verifier.symbolic.rules import differentiate
     from verifier.symbolic.steps import derivation_to_dict, render_steps
 
-    expr = parse(args.expr, variables=None)
-    derivation = differentiate(expr, args.var, fallback=args.fallback)
+    with budget(check_seconds(args.time_limit), "the derivative"):
+        expr = parse(args.expr, variables=None)
+        derivation = differentiate(expr, args.var, fallback=args.fallback)
     if args.format == "json":
         print(json.dumps(derivation_to_dict(derivation), indent=2, ensure_ascii=False))
     elif args.steps:
