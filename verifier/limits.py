@@ -355,9 +355,15 @@ class WorkerPool:
         return self._idle.get()
 
     def _drop(self, w: _Worker) -> None:
+        """Kill ``w`` and put a new worker in its place (a thread may be waiting for one)."""
         w.kill()
         with self._lock:
             self._workers.discard(w)
+            if self._closed:
+                return
+            new = _Worker(self._ctx, self._preload)
+            self._workers.add(new)
+        self._idle.put(new)
 
     def map(
         self,
