@@ -134,7 +134,7 @@ def cold_caches() -> None:
 
 def one_run(subs: Path, problems: Path, jobs: int) -> tuple[float, object]:
     from verifier.homework.classroom import grade_class
-    from verifier.limits import local_executor
+    from verifier.workers import local_executor
 
     cold_caches()
     start = time.perf_counter()

@@ -137,7 +137,7 @@ UNITS = {
 
 def timed(verb: str, text: str) -> tuple[str, float]:
     """One unit within BUDGET where it can be stopped; its verdict and wall-clock seconds."""
-    from verifier.limits import run_bounded
+    from verifier.workers import run_bounded
 
     start = time.monotonic()
     out = run_bounded(

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from verifier import limits
+from verifier import limits, workers
 from verifier.errors import LimitError, VerifierError
-from verifier.limits import OverBudget, WorkerPool, budget, check_seconds, run_bounded, tick
+from verifier.limits import OverBudget, budget, check_seconds, tick
+from verifier.workers import WorkerPool, run_bounded
 
 
 def _spin(seconds: float) -> str:
@@ -76,7 +77,7 @@ def test_pool_kills_and_replaces_a_worker_and_keeps_the_rest_of_the_chunk() -> N
     with WorkerPool(1) as pool:
         start = time.monotonic()
         out = pool.map(_sleep_uninterruptibly, [0.01, 30, 0.01], seconds=0.5, what="a nap")
-        assert time.monotonic() - start < 0.5 + limits.GRACE + 3  # kill, replace, go on
+        assert time.monotonic() - start < 0.5 + workers.GRACE + 3  # kill, replace, go on
         assert out[0] == "woke" and out[2] == "woke"
         assert isinstance(out[1], OverBudget)
         assert out[1].message == "over budget: a nap took longer than 0.5 s"
@@ -95,11 +96,11 @@ def test_run_bounded_gives_the_same_outcome_in_a_thread_and_in_the_main_thread()
     with ThreadPoolExecutor(2) as ex:
         start = time.monotonic()
         there = ex.submit(run_bounded, _spin, items, seconds=0.3, what="the spin").result()
-        assert time.monotonic() - start < 0.3 + limits.GRACE + 3
+        assert time.monotonic() - start < 0.3 + workers.GRACE + 3
     assert here[0] == there[0] == "done"
     assert type(here[1]) is type(there[1]) is OverBudget
     assert str(here[1]) == str(there[1])
-    limits.close_shared_pool()
+    workers.close_shared_pool()
 
 
 def test_tick_in_a_thread_uses_the_thread_deadline() -> None:

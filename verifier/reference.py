@@ -342,7 +342,9 @@ def _nth_derivative(expr: sympy.Expr, name: str, k: int) -> sympy.Expr | None:
         return None
     tick()
     cap = max(MODEL_NODES, MODEL_GROWTH * _tree_size(expr, MODEL_NODES))
-    if _tree_size(lower, cap) * 3 > cap:  # the next diff would be larger still
+    size = _tree_size(lower, cap)
+    growth = size / _tree_size(_nth_derivative(expr, name, k - 2) or expr, cap) if k > 1 else 3
+    if size * max(3.0, growth) > cap:  # the next diff would be larger still: not computed
         return None
     d = sympy.diff(lower, sym)
     return None if _tree_size(d, cap) > cap else d

@@ -82,6 +82,9 @@ def test_the_case_budget_turns_a_runaway_case_into_an_error_row(monkeypatch, tmp
 
 
 def test_check_timeout_is_a_clear_error_not_a_traceback(capsys):
+    from verifier.homework import judge
+
+    judge.clear_caches()  # a judgement cached by an earlier test would take no time at all
     code, _, err, _ = run(
         capsys, "check", "x^3 e^x", "--answer", "3x^2 e^x", "--time-limit", "0.001"
     )

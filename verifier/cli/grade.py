@@ -79,7 +79,7 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
     if jobs == 1:
         yield None
         return
-    from verifier.limits import local_executor
+    from verifier.workers import local_executor
 
     # N threads each drive one worker process of the killable pool (started once, fed chunks)
     with local_executor(jobs, ("verifier.homework.classroom",)) as threads:

@@ -28,7 +28,8 @@ from typing import Any
 
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
-from verifier.limits import check_seconds, local_executor
+from verifier.limits import check_seconds
+from verifier.workers import local_executor
 
 DEFAULT_CASES = "cases"
 DEFAULT_OUT = os.path.join("reports", "latest")

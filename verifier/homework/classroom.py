@@ -31,7 +31,7 @@ from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
 from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
 from verifier.homework.problems import Problem, load_problems
-from verifier.limits import run_bounded
+from verifier.workers import run_bounded
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -108,7 +108,8 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # blank line
             row: dict[str, Any] = {"_line": line, "_error": ""}
-            if reader.line_num - line >= 1 and any(f.count("\n") for f in fields):
+            # a quoted field holding whole lines of rows: a stray quote swallowed them
+            if any(delimiter in f.partition("\n")[2] for f in fields):
                 row["_error"] = (
                     f'row spans lines {line}-{reader.line_num}: an unclosed quote (") joined them'
                 )

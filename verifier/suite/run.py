@@ -42,11 +42,11 @@ from concurrent.futures import Executor
 from typing import Any
 
 from verifier.errors import CaseError, VerifierError
-from verifier.limits import run_bounded
 from verifier.suite.cases import case_files, read_cases
 from verifier.suite.kinds import KIND_RUNNERS, Timer
 from verifier.suite.records import RESULT_COLUMNS, VERDICTS, CaseOutcome, SuiteResult, result_row
 from verifier.suite.schema import Case
+from verifier.workers import run_bounded
 
 __all__ = [
     "RESULT_COLUMNS",
