@@ -36,7 +36,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("5 radicals cancelling", _RADICALS),
     ("4 radicals cancelling", "|√2+√3+√5+√7-√(17+2√6+2√10+2√14+2√15+2√21+2√35)|x"),
     ("radicals in a power", "(√2+√3-√(5+2√6))^x"),
-    ("2 radicals cancelling", "|√2+√3-√(5+2√6)|x"),
+    ("radical product cancelling", "|√2√3-√6|x + |√8-2√2|"),
     ("sign of radicals", "sign(√2+√3-√(5+2√6))x"),
     ("nested radical", "√(2+√(2+√(2+√(2+√(2+√(2+√2))))))x"),
     ("denested radical", "(√(5+2√6)-√2-√3) x^2"),
