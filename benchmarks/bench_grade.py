@@ -1,8 +1,9 @@
 """Benchmark: grade a generated class of 10,000 submissions over 20 problems.
 
 70% correct answers (in varied notations), 25% typical mistakes, 5% invalid text; seeded.
-Grades with jobs=1 (in process, the baseline) and jobs=2 (a process pool, what
-`verifier grade --jobs 2` does), each from cold caches, and prints submissions/s, the speed-up
+Grades with jobs=1 (in process, the baseline) and jobs=2 (two threads driving two killable
+worker processes started once and fed chunks, what `verifier grade --jobs 2` does), each from
+cold caches (the workers are new each run), and prints submissions/s, the speed-up
 over the baseline, and p50/p99 time per answer.  Medians over --repeat runs.
 
     OPENBLAS_NUM_THREADS=1 /work/venv/bin/python benchmarks/bench_grade.py [--n 10000] [--repeat 3]
@@ -17,7 +18,6 @@ import random
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -120,6 +120,8 @@ def generate(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
 
 def cold_caches() -> None:
     """Forget every cached problem and verdict so each run starts cold (fork copies caches)."""
+    import sympy
+
     from verifier.homework import judge
     from verifier.numeric import evaluate
     from verifier.symbolic import rules
@@ -127,17 +129,19 @@ def cold_caches() -> None:
     judge.clear_caches()
     rules.clear_caches()
     evaluate._compiled.cache_clear()
+    sympy.core.cache.clear_cache()  # sympy's own: forked workers would inherit it warm
 
 
 def one_run(subs: Path, problems: Path, jobs: int) -> tuple[float, object]:
     from verifier.homework.classroom import grade_class
+    from verifier.workers import local_executor
 
     cold_caches()
     start = time.perf_counter()
     if jobs == 1:
         graded = grade_class(subs, problems)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+    else:  # what `verifier grade --jobs N` does: N threads driving N killable worker processes
+        with local_executor(jobs, ("verifier.homework.classroom",)) as pool:
             graded = grade_class(subs, problems, executor=pool)
     return time.perf_counter() - start, graded
 

@@ -21,6 +21,7 @@ LEVELS: dict[str, int] = {
     "points": 1,
     "compare": 1,
     "expr": 2,
+    "workers": 2,  # the killable pool (uses limits); expr never needs it
     "symbolic": 3,
     "numeric": 3,  # siblings: the numeric side never imports the symbolic side (and back)
     "policy": 4,

@@ -15,10 +15,66 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["write_atomic", "atomic_path"]
+from verifier.errors import VerifierError
+
+__all__ = ["write_atomic", "atomic_path", "check_out_dir", "file_mode"]
+
+_umask_lock = threading.Lock()
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the user's umask (``0o666 & ~umask``).
+
+    >>> 0 <= file_mode() <= 0o666
+    True
+    """
+    with _umask_lock:  # reading the umask means setting it: keep other threads out
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+def check_out_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Make sure reports can be written to the folder ``path`` BEFORE any work starts.
+
+    Creates it (and its parents) and writes a small probe file; a path that is a file, a
+    folder that cannot be created or written, or a full disk is a :class:`VerifierError`.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> check_out_dir(d / "new").is_dir()
+    True
+    >>> _ = (d / "f").write_text("x")
+    >>> check_out_dir(d / "f")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    verifier.errors.VerifierError: --out ...f is a file, not a folder
+    hint: choose a folder for the report
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise VerifierError(
+            f"{option} {target} is a file, not a folder", hint="choose a folder for the report"
+        )
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=target)
+        try:
+            os.write(fd, b"\0" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise VerifierError(
+            f"{option} {target} cannot be written: {exc.strerror or exc}",
+            hint="choose a folder you can write to, on a disk with free space",
+        ) from None
+    return target
 
 
 @contextlib.contextmanager
@@ -37,7 +93,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, file_mode())  # mkstemp made it 0600: give it what the umask allows
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

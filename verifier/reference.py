@@ -24,6 +24,7 @@ from the parser.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,7 @@ import numpy as np
 import sympy
 
 from verifier.errors import DomainError, VerifierError
+from verifier.limits import tick
 from verifier.numeric.estimate import finite_difference
 from verifier.numeric.evaluate import (
     MP_DPS,
@@ -330,21 +332,53 @@ def _close(a: Any, b: Any, rule: Any, scale: float) -> bool:
     return abs(a - b) <= rule.rtol * max(abs(a), abs(b)) + rule.atol * scale
 
 
+#: the error model's derivatives may grow to this many nodes (or MODEL_GROWTH times f's size):
+#: past it an order is "model unavailable" (NaN) instead of minutes of sympy.diff
+MODEL_NODES = 3000
+MODEL_GROWTH = 30
+
+
+def _tree_size(expr: sympy.Basic, cap: int) -> int:
+    n = 0
+    for _ in sympy.preorder_traversal(expr):
+        n += 1
+        if n > cap:
+            break
+    return n
+
+
 @functools.lru_cache(maxsize=1024)
-def _nth_derivative(expr: sympy.Expr, name: str, k: int) -> sympy.Expr:
-    # the error MODEL only (the magnitudes of f'', f''', f^(5)), one order at a time from
-    # the cached order below, by the rule engine (unsimplified: simplifying costs more than
-    # it saves; a head without a rule falls back to sympy.diff), the values sympy.diff gives
+def _nth_derivative(expr: sympy.Expr, name: str, k: int, engine: bool = True) -> sympy.Expr | None:
+    # the error MODEL only (|f''|, |f'''|, |f^(5)|, and f^(6) for the 5-point f''), one order at
+    # a time from the cached order below, each checked for size BEFORE the next pass (a tower
+    # x^x^...^x grows without bound); None when it grew too large.  Each pass is the rule
+    # engine's (unsimplified: simplifying costs more than it saves; a head without a rule
+    # falls back to sympy.diff), the values sympy.diff gives.  The engine's unsimplified
+    # terms can multiply where sympy.diff's automatic collection keeps them few
+    # (sqrt(1 + x^2): 990 nodes at order 5 against 35), so past the cap the same orders are
+    # tried again with sympy.diff, under the same cap.
     sym = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}.get(name)
     if k == 0:
         return expr
     if sym is None:
         return sympy.Integer(0)
-    lower = _nth_derivative(expr, name, k - 1)
-    try:
-        return differentiate(lower, sym, fallback=True).unsimplified
-    except VerifierError:
-        return sympy.diff(lower, sym)
+    lower = _nth_derivative(expr, name, k - 1, engine)
+    if lower is None:
+        return _nth_derivative(expr, name, k, False) if engine else None
+    tick()
+    cap = max(MODEL_NODES, MODEL_GROWTH * _tree_size(expr, MODEL_NODES))
+    size = _tree_size(lower, cap)
+    below = _nth_derivative(expr, name, k - 2, engine) if k > 1 else None
+    growth = size / _tree_size(below or expr, cap) if k > 1 else 3
+    d: sympy.Expr | None = None
+    if size * max(3.0, growth) <= cap:  # else the next pass would be larger still: not computed
+        with contextlib.suppress(VerifierError):
+            d = differentiate(lower, sym, fallback=True).unsimplified if engine else None
+        d = sympy.diff(lower, sym) if d is None else d
+        d = None if _tree_size(d, cap) > cap else d
+    if d is None and engine:
+        return _nth_derivative(expr, name, k, False)
+    return d
 
 
 def derivative_magnitudes(
@@ -357,6 +391,9 @@ def derivative_magnitudes(
 ) -> dict[int, float]:
     """``|d^k f / d var^k|`` at the point for the error model (NaN where undefined).
 
+    NaN also where the model is unavailable: a derivative that grows past
+    :data:`MODEL_NODES` nodes (a tower ``x^x^...^x``) is not computed.
+
     >>> derivative_magnitudes(sympy.Symbol("x") ** 3, "x", 2.0, (0, 1, 2, 3, 5))
     {0: 8.0, 1: 12.0, 2: 12.0, 3: 6.0, 5: 0.0}
     """
@@ -366,8 +403,9 @@ def derivative_magnitudes(
     pd_ = _point_dict(point, names)
     out: dict[int, float] = {}
     for k in orders:
+        d = _nth_derivative(expr, var, k)
         try:
-            out[k] = float(abs(mp_value(_nth_derivative(expr, var, k), pd_)))
+            out[k] = math.nan if d is None else float(abs(mp_value(d, pd_)))
         except (Undefined, VerifierError):
             out[k] = math.nan
     return out

@@ -3,7 +3,10 @@
 Each verb lives in its own module ``verifier/cli/<verb>.py`` with two functions:
 ``add_parser(subparsers)`` and ``run(args) -> int``.
 
-Exit codes: 0 all held, 1 verified and something failed, 2 usage error or bad input.
+Exit codes: 0 all held, 1 verified and something failed, 2 usage error or bad input,
+130 Ctrl-C, 143 SIGTERM (workers ended, the previous report kept), 141 a closed pipe.
+Everything printed shows control characters visibly (no escape sequence from input reaches
+the terminal).
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from verifier.errors import VerifierError
 
@@ -49,21 +55,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "verb", None):
         parser.print_help(sys.stderr)
         return 2
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Visible(sys.stdout), _Visible(sys.stderr)
+    old_term = None
+    if threading.current_thread() is threading.main_thread():
+        old_term = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.handler(args))
     except VerifierError as exc:
         print(f"verifier {args.verb}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # `verifier ... | head` closed the pipe: no traceback. Point stdout at devnull so
-        # the interpreter's final flush does not complain either, and exit like a
-        # program stopped by SIGPIPE (128 + 13), as `yes | head` does.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print("terminated" if terminated else "interrupted", file=sys.stderr)
+        return 143 if terminated else 130
+    except OSError as exc:  # a report that cannot be written (a full disk, a vanished folder)
+        if isinstance(exc, BrokenPipeError):
+            return _broken_pipe()
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"verifier {args.verb}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    finally:
+        sys.stdout, sys.stderr = streams
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _broken_pipe() -> int:
+    # `verifier ... | head` closed the pipe: no traceback. Point stdout at devnull so
+    # the interpreter's final flush does not complain either, and exit like a
+    # program stopped by SIGPIPE (128 + 13), as `yes | head` does.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno())
+    return 141
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C (so every cleanup runs) but exit 143."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+# control characters a terminal would act on (ESC sequences, backspace, bidi overrides),
+# shown as visible escapes; newline, tab and carriage return (progress bars) pass
+_INVISIBLE = {
+    c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\n\t\r"
+}
+_INVISIBLE.update({c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
+
+
+def visible(text: str) -> str:
+    r"""``text`` safe for a terminal: control characters become visible escapes.
+
+    >>> visible("a\x1b[2Jb")
+    'a\\x1b[2Jb'
+    """
+    return text.translate(_INVISIBLE)
+
+
+class _Visible:
+    """A text stream that shows control characters visibly (see :func:`visible`)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(visible(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ import argparse
 import json
 
 from verifier.errors import VerifierError
+from verifier.limits import check_seconds
 
 _EXIT = {"correct": 0, "incorrect": 1, "invalid": 2}
 
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Grade one answer and print the result; return the exit code."""
     from verifier.homework.judge import check_answer
 
+    check_seconds(args.time_limit)
     variables = None
     if args.vars:
         variables = tuple(v.strip() for v in args.vars.split(",") if v.strip())

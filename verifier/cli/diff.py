@@ -54,6 +54,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="let sympy.diff handle a function with no rule (shown as a 'fallback' step)",
     )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds allowed (default 60)"
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -62,15 +65,17 @@ def run(args: argparse.Namespace) -> int:
     """Print the derivative (and steps); errors propagate to the dispatcher (exit 2)."""
     from verifier.cli.args import infer_variable
     from verifier.expr import parse
+    from verifier.limits import budget, check_seconds
     from verifier.symbolic.rules import differentiate
     from verifier.symbolic.steps import derivation_to_dict, latex_expr, render_steps, result_text
 
-    expr = parse(args.expr, variables=None)
-    if args.var is not None and "," in args.var:
-        var = [infer_variable(expr, v, args.expr.strip()) for v in args.var.split(",")]
-    else:
-        var = infer_variable(expr, args.var, args.expr.strip())
-    derivation = differentiate(expr, var, order=args.order, fallback=args.fallback)
+    with budget(check_seconds(args.time_limit), "the derivative"):
+        expr = parse(args.expr, variables=None)
+        if args.var is not None and "," in args.var:
+            var = [infer_variable(expr, v, args.expr.strip()) for v in args.var.split(",")]
+        else:
+            var = infer_variable(expr, args.var, args.expr.strip())
+        derivation = differentiate(expr, var, order=args.order, fallback=args.fallback)
     if args.format == "json":
         print(json.dumps(derivation_to_dict(derivation), indent=2, ensure_ascii=False))
     elif args.steps and args.format != "python":

@@ -3,7 +3,7 @@
 Writes DIR/graded.csv, DIR/summary.md and DIR/summary.html and prints a short summary.
 Exit codes: 0 the batch was graded (whatever the students' verdicts; individual bad rows are
 ``error`` rows in graded.csv), 2 the inputs are unusable (missing file, bad header, a problem
-file that does not load).
+file that does not load) or no row could be graded.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from verifier.errors import VerifierError
+from verifier.files import check_out_dir
+from verifier.limits import check_seconds
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -77,10 +79,11 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
     if jobs == 1:
         yield None
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from verifier.workers import local_executor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield pool
+    # N threads each drive one worker process of the killable pool (started once, fed chunks)
+    with local_executor(jobs, ("verifier.homework.classroom",)) as threads:
+        yield threads
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,11 +91,11 @@ def run(args: argparse.Namespace) -> int:
     from verifier.homework.classroom import grade_class, load_problems
     from verifier.report.grades import write_grades
 
-    if args.time_limit <= 0:
-        raise VerifierError(f"--time-limit must be > 0, got {args.time_limit}")
+    check_seconds(args.time_limit)
     problems = load_problems(args.problems)
     columns = {"student": args.student_col, "problem": args.problem_col, "answer": args.answer_col}
     out = Path(args.out) if args.out else Path("reports") / Path(args.submissions).stem
+    check_out_dir(out)
     start = time.perf_counter()
     with _executor(args.jobs, args.scheduler) as ex:
         graded = grade_class(
@@ -105,6 +108,14 @@ def run(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - start
     paths = write_grades(graded, out)
+    for warning in graded.attrs.get("warnings", []):
+        print(f"verifier grade: warning: {warning}", file=sys.stderr)
+    if not len(graded) or (graded["verdict"] == "error").all():
+        print(
+            f"verifier grade: error: no submission could be graded (see {paths['graded']})",
+            file=sys.stderr,
+        )
+        return 2
     if not args.quiet:
         counts = Counter(graded["verdict"])
         lines = [

@@ -19,6 +19,7 @@ running every other file).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from concurrent.futures import Executor
@@ -26,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from verifier.errors import VerifierError
+from verifier.files import check_out_dir
+from verifier.limits import check_seconds
+from verifier.workers import local_executor
 
 DEFAULT_CASES = "cases"
 DEFAULT_OUT = os.path.join("reports", "latest")
@@ -63,6 +67,7 @@ def add_parser(subparsers: Any) -> None:
         help="report files: any of html,csv,md,junit,tex, or none (default: html,csv,md,junit)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no list of failures")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds per case (default 60)")
     p.set_defaults(handler=run)
 
 
@@ -86,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     formats = _formats(args.format)
     if args.jobs < 0:
         raise VerifierError("--jobs must be >= 0", hint="0 means one worker per CPU")
+    check_seconds(args.time_limit)
+    if formats:
+        check_out_dir(args.out)
     paths = list(args.paths)
     if not paths:
         if not Path(DEFAULT_CASES).is_dir():
@@ -114,22 +122,21 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
 
     executor: Executor | None = None
-    if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        from verifier.suite.run import preload
-
-        preload()  # the workers fork with the runners' modules loaded
-        executor = ProcessPoolExecutor(max_workers=jobs)
+    local = contextlib.ExitStack()
+    # with the HTML report, each case's figures are drawn where it ran (in the workers)
+    runner = draw_case if "html" in formats else run_case
+    if jobs > 1:  # N threads, each driving one process of the killable pool (started once)
+        modules = ("verifier.suite.run", runner.__module__)
+        executor = local.enter_context(local_executor(jobs, modules))
     try:
-        # with the HTML report, each case's figures are drawn where it ran (in the workers)
-        runner = draw_case if "html" in formats else run_case
         result = run_suite(
-            paths, executor=executor, select=args.select, progress=progress, runner=runner
+            paths,
+            executor=executor,
+            select=args.select,
+            progress=progress,
+            time_limit=args.time_limit,
+            runner=runner,
         )
-        if executor is not None:
-            executor.shutdown()
-            executor = None
         if not result.outcomes and not result.problems:
             raise VerifierError(
                 "no cases matched" + (f" -k {args.select!r}" if args.select else ""),
@@ -147,8 +154,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-        if executor is not None:
-            executor.shutdown()
+        local.close()
 
     print(summary_text(result))
     lines = [] if args.quiet else failure_lines(result)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from verifier.files import check_out_dir
+from verifier.limits import budget, check_seconds
 from verifier.numeric.stencils import STENCILS, h_grid, stencils_for
 from verifier.report.sweep import FORMATS
 
@@ -95,6 +97,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="tolerance of the numeric evidence shown beside --claimed (default 1e-6)",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing; use the exit code")
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds allowed (default 60)"
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -188,10 +193,12 @@ def run(args: argparse.Namespace) -> int:
         names = [v.strip() for v in args.var.split(",") if v.strip()]
         var = names[0] if len(names) == 1 else names
     grid = h_grid(args.h_max, args.h_min, args.per_decade)
-    table = sweep(
-        args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol,
-        order=args.order,
-    )  # fmt: skip
+    check_out_dir(args.out)
+    with budget(check_seconds(args.time_limit), "the sweep"):
+        table = sweep(
+            args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol,
+            order=args.order,
+        )  # fmt: skip
     if not args.quiet:
         print(table.summary())
     written = write_sweep_report(table, args.out, formats, plot=args.plot)

@@ -32,6 +32,7 @@ import sympy
 
 from verifier.errors import LimitError, ParseError, VerifierError
 from verifier.expr.names import FUNCTIONS
+from verifier.limits import TimeUp, remaining, time_limit
 
 __all__ = ["ParseLimits"]
 
@@ -415,7 +416,12 @@ class _Builder:
     ) -> sympy.Expr:
         """Call one sympy constructor (on sympy objects only), then check its result."""
         try:
-            value = fn(*args)
+            with time_limit(max(1e-3, self.deadline - time.perf_counter())):  # SIGALRM
+                value = fn(*args)  # Abs of a constant radical sum: minimal_polynomial, minutes
+        except TimeUp:
+            if remaining() == 0.0:  # the caller's own budget ran out: theirs to report
+                raise
+            value = None
         except VerifierError:
             raise
         except RecursionError as exc:
@@ -429,9 +435,10 @@ class _Builder:
                 position=start,
                 hint="check the expression",
             ) from exc
-        if time.perf_counter() > self.deadline:
+        if value is None or time.perf_counter() > self.deadline:
             raise LimitError(
-                f"parsing took longer than {self.limits.max_seconds} s (at '{self._short(start, end)}')",
+                f"parsing took longer than {self.limits.max_seconds} s (at '{self._short(start, end)}'): "
+                "the expression is too complex",
                 limit="max_seconds",
                 hint="simplify the expression",
             )

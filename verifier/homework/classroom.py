@@ -20,18 +20,18 @@ import io
 import os
 import re
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier.errors import CaseError, VerifierError
+from verifier.errors import VerifierError
 from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
-from verifier.homework.judge import check_answer
-from verifier.limits import TimeUp
+from verifier.homework.judge import ANSWER_WORK, check_answer
+from verifier.homework.prepared import prepare
+from verifier.homework.problems import Problem, load_problems
+from verifier.workers import run_bounded
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -42,123 +42,6 @@ __all__ = [
     "read_submissions",
     "summarize_grades",
 ]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One homework problem: differentiate ``function`` with respect to ``variable``.
-
-    >>> Problem("p1", "x^2 y", variable="y", variables=("x", "y"), points=2.0).variables
-    ('x', 'y')
-    """
-
-    id: str
-    function: str
-    variable: str = "x"
-    variables: tuple[str, ...] | None = None
-    points: float = 1.0
-    order: int = 1  # 2: the answer is f''
-
-    def all_variables(self) -> tuple[str, ...]:
-        """The problem's variables (``(variable,)`` when none are listed).
-
-        >>> Problem("p1", "x^2").all_variables()
-        ('x',)
-        """
-        return tuple(self.variables) if self.variables else (self.variable,)
-
-
-def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
-    """Read ``[[problem]]`` tables (id, function, variable or variables, points, order) from TOML.
-
-    Every function is parsed here, so a broken problem is reported before any grading, as a
-    CaseError naming the file, the problem id and the key.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
-    >>> _ = p.write_text('[[problem]]\\nid = "p1"\\nfunction = "x^3"\\npoints = 2\\n')
-    >>> load_problems(p)["p1"].points
-    2.0
-    """
-    from verifier.expr import parse
-
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseError("file not found", path=str(p), hint="check the --problems path") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CaseError(f"not valid TOML: {exc}", path=str(p)) from None
-    tables = data.get("problem")
-    if not isinstance(tables, list) or not tables:
-        raise CaseError(
-            "no [[problem]] tables", path=str(p), key="problem",
-            hint='write [[problem]] id = "p1" function = "x^2" variable = "x" points = 1',
-        )  # fmt: skip
-    problems: dict[str, Problem] = {}
-    allowed = {"id", "function", "variable", "variables", "points", "order"}
-    for i, t in enumerate(tables, start=1):
-        pid = t.get("id")
-        if isinstance(pid, int) and not isinstance(pid, bool):
-            pid = str(pid)  # id = 3 and a CSV saying 3 mean the same problem
-        if not isinstance(pid, str) or not pid.strip():
-            raise CaseError(f"problem #{i} has no string 'id'", path=str(p), key="id")
-        extra = sorted(set(t) - allowed)
-        if extra:
-            raise CaseError(
-                f"unknown key {extra[0]!r}", path=str(p), case_id=pid, key=extra[0],
-                hint=f"allowed keys: {', '.join(sorted(allowed))}",
-            )  # fmt: skip
-        if pid in problems:
-            raise CaseError("duplicate problem id", path=str(p), case_id=pid, key="id")
-        fn = t.get("function")
-        if not isinstance(fn, str) or not fn.strip():
-            raise CaseError("missing or empty 'function'", path=str(p), case_id=pid, key="function")
-        variable = t.get("variable")
-        variables = t.get("variables")
-        if variables is not None:
-            if not (
-                isinstance(variables, list)
-                and variables
-                and all(isinstance(v, str) for v in variables)
-            ):
-                raise CaseError(
-                    "'variables' must be a list of names", path=str(p), case_id=pid, key="variables"
-                )
-            variables = tuple(variables)
-            if variable is None:
-                variable = variables[0]
-        variable = "x" if variable is None else variable
-        if not isinstance(variable, str):
-            raise CaseError("'variable' must be a name", path=str(p), case_id=pid, key="variable")
-        if variables is not None and variable not in variables:
-            raise CaseError(
-                f"variable {variable!r} is not in variables",
-                path=str(p),
-                case_id=pid,
-                key="variable",
-            )
-        pts = t.get("points", 1)
-        if isinstance(pts, bool) or not isinstance(pts, int | float) or pts < 0:
-            raise CaseError(
-                "'points' must be a number >= 0", path=str(p), case_id=pid, key="points"
-            )
-        order = t.get("order", 1)
-        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-            msg = "'order' must be a whole number >= 1 (2: the second derivative)"
-            raise CaseError(msg, path=str(p), case_id=pid, key="order")
-        prob = Problem(pid, fn, variable, variables, float(pts), order)
-        try:
-            parse(fn, prob.all_variables())
-        except VerifierError as exc:
-            raise CaseError(
-                f"the function does not parse: {one_line(exc)}",
-                path=str(p),
-                case_id=pid,
-                key="function",
-            ) from None
-        problems[pid] = prob
-    return problems
 
 
 # bytes that were not UTF-8, kept by the 'surrogateescape' decoding as lone surrogates
@@ -204,6 +87,7 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
                 f"{p}: no header line", hint="the first line names the columns"
             ) from None
         header = [h.strip() for h in header]
+        _check_header(p, header)
         missing = [f"{role} ('{name}')" for role, name in cols.items() if name not in header]
         if missing:
             raise VerifierError(
@@ -211,6 +95,7 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
                 hint="map the columns with --student-col, --problem-col, --answer-col",
             )
         rows: list[dict[str, Any]] = []
+        spans: list[tuple[int, int]] = []
         while True:
             line = reader.line_num + 1
             try:
@@ -223,6 +108,12 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # blank line
             row: dict[str, Any] = {"_line": line, "_error": ""}
+            # a quoted field holding whole lines of rows: a stray quote swallowed them
+            if any(delimiter in f.partition("\n")[2] for f in fields):
+                row["_error"] = (
+                    f'row spans lines {line}-{reader.line_num}: an unclosed quote (") joined them'
+                )
+                spans.append((line, reader.line_num))
             for h, v in zip(header, fields, strict=False):
                 row[h] = v
             if len(fields) != len(header):
@@ -244,7 +135,45 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
     finally:
         csv.field_size_limit(old_limit)
     frame = pd.DataFrame(rows, columns=["_line", *header, "_error"]).fillna("")
+    swallowed = sum(b - a for a, b in spans)
+    frame.attrs["warnings"] = (
+        [
+            f"{p}: {swallowed} line(s) were read as parts of other rows (first at line "
+            f'{spans[0][0]}): check for a stray " in the file'
+        ]
+        if swallowed
+        else []
+    )
     return frame
+
+
+#: columns graded.csv adds; a submissions column of the same name would be overwritten
+RESERVED_COLUMNS = (
+    "_line",
+    "_error",
+    "line",
+    "verdict",
+    "score",
+    "reason",
+    "mistake",
+    "read_as",
+    "seconds",
+)
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise VerifierError(
+                f"{path}: column {name!r} appears twice in the header", hint="rename one of them"
+            )
+        seen.add(name)
+        if name in RESERVED_COLUMNS and name != "line":
+            raise VerifierError(
+                f"{path}: column {name!r} would collide with a column the grades add",
+                hint=f"rename it; graded.csv adds {', '.join(RESERVED_COLUMNS[2:])}",
+            )
 
 
 def _error(reason: str) -> dict[str, Any]:
@@ -268,8 +197,6 @@ def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, An
             "mistake": g.mistake or "",
             "read_as": g.read_as or "",
         }
-    except TimeUp:
-        out = _error(f"timed out after {time_limit:g} s")
     except VerifierError as exc:
         out = _error(one_line(exc))
     except RecursionError:
@@ -280,17 +207,45 @@ def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, An
     return out
 
 
+def _grade_item(item: tuple[Problem, str, float]) -> dict[str, Any]:
+    return _grade_one(*item)
+
+
+def _prepare_problem(problem: Problem) -> None:
+    prepare(problem.function, problem.variable, problem.all_variables())
+
+
 def grade_batch(
     problem: Problem, answers: Sequence[str], time_limit: float = 2.0
 ) -> list[dict[str, Any]]:
     """Grade answers to one problem (the unit of work sent to an executor); never raises.
 
+    Each answer runs where it can be stopped (:func:`verifier.limits.run_bounded`: under
+    SIGALRM in a main thread, else in a worker process killed at its budget), so an answer over
+    its ``time_limit`` is an ``error`` row with the same reason whatever executor called.
     Each result: verdict (correct|incorrect|invalid|error), reason, mistake, read_as, seconds.
 
     >>> [r["verdict"] for r in grade_batch(Problem("p", "x^2"), ["2x", "x", "2x+"])]
     ['correct', 'incorrect', 'invalid']
     """
-    return [_grade_one(problem, a, time_limit) for a in answers]
+    outcomes = run_bounded(
+        _grade_item,
+        [(problem, a, time_limit) for a in answers],
+        seconds=time_limit,
+        what=ANSWER_WORK,
+        setup=(_prepare_problem, problem),
+        setup_seconds=max(10.0, 5 * time_limit),  # as check_answer: the teacher's function
+        preload=("verifier.homework.classroom",),
+    )
+    results = []
+    for out in outcomes:
+        if isinstance(out, VerifierError):  # over budget (killed in a worker) or a bad problem
+            out = {**_error(one_line(out)), "seconds": time_limit}
+        elif isinstance(out, BaseException):
+            reason = f"internal error: {type(out).__name__}: {str(out)[:200]}"
+            out = {**_error(reason), "seconds": 0.0}
+        results.append(out)
+    return results
 
 
 class _InlineExecutor(Executor):
@@ -302,6 +257,8 @@ class _InlineExecutor(Executor):
         fut: Future[Any] = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
+        except KeyboardInterrupt:
+            raise  # Ctrl-C stops now, not after every other task has run
         except BaseException as exc:
             fut.set_exception(exc)
         return fut
@@ -353,6 +310,7 @@ def grade_class(
             frame["_error"] = ""
     else:
         frame = read_submissions(submissions, columns=cols)
+    warnings = frame.attrs.get("warnings", [])
     n = len(frame)
     verdict = [""] * n
     reason = [""] * n
@@ -427,6 +385,7 @@ def grade_class(
     frame.attrs["columns"] = cols
     frame.attrs["problems"] = {pid: dataclasses.asdict(p) for pid, p in probs.items()}
     frame.attrs["unique_answers"] = len(pending)
+    frame.attrs["warnings"] = list(warnings)
     return frame
 
 

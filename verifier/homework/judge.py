@@ -36,7 +36,7 @@ from verifier.homework.prepared import (
     same_values,
     value,
 )
-from verifier.limits import TimeUp, tick
+from verifier.limits import OverBudget, TimeUp, budget, tick
 from verifier.limits import time_limit as _time_limit
 from verifier.numeric.evaluate import mp_compile
 from verifier.points import format_point, points_array
@@ -260,6 +260,11 @@ def _variables(
     return (variable,)
 
 
+#: what a grade's time budget covers (an answer over budget raises OverBudget with this wording
+#: on every executor: here under SIGALRM, or in a worker process killed at its budget)
+ANSWER_WORK = "checking the answer"
+
+
 def check_answer(
     function: str | sympy.Expr,
     answer: str | sympy.Expr,
@@ -299,7 +304,9 @@ def check_answer(
       whole-answer mistake (sign error, the function itself, an antiderivative, another
       variable's partial) gets that mistake's name and hint.
 
-    The problem's function is trusted input: if it does not parse, the error is raised.
+    The problem's function is trusted input: if it does not parse, the error is raised.  An
+    answer that takes longer than ``time_limit`` raises :class:`~verifier.limits.OverBudget`
+    (the grader's limit, not the student's mistake).
 
     >>> check_answer("x^2 + 2x", "(2x^2 - 2)/(x - 1)").verdict
     'correct'
@@ -340,7 +347,7 @@ def check_answer(
         "derivative": p.derivative_text,
     }
     try:
-        with _time_limit(time_limit):
+        with budget(time_limit, ANSWER_WORK):
             read = read_answer(answer, variable, names)
             jkey = (
                 p.key,
@@ -355,6 +362,8 @@ def check_answer(
                 if len(_JUDGEMENTS) > 20_000:
                     _JUDGEMENTS.clear()
                 _JUDGEMENTS[jkey] = judgement
+    except OverBudget:
+        raise  # not the student's mistake: the caller reports it (an error row, exit 2)
     except VerifierError as exc:
         return Grade("invalid", one_line(exc), **base)
     if read.constant:  # '+ C': integrated, whatever the rest is worth

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier.files import write_atomic
+from verifier.report.tables import markdown_cell, to_markdown
 
 __all__ = [
     "FORMATS",
@@ -181,12 +183,12 @@ def render_markdown(
     >>> "| a " in md and "off by 1" in md
     True
     """
-    lines = [f"# {title}", "", _summary_frame(summary).to_markdown(index=False), ""]
+    lines = [f"# {markdown_cell(title)}", "", to_markdown(_summary_frame(summary)), ""]
     if "verdict" in results.columns:
         bad = results[results["verdict"].isin(_FAILING)]
         if len(bad):
             cols = [c for c in ("file", "case", "point", "verdict", "reason") if c in bad.columns]
-            lines += ["## Did not hold", "", bad[cols].to_markdown(index=False), ""]
+            lines += ["## Did not hold", "", to_markdown(bad[cols]), ""]
         else:
             lines += ["Every case held.", ""]
     return "\n".join(lines)
@@ -245,9 +247,12 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
         suite.set(k, str(v))
     suite.set("time", f"{total:.3f}")
     ET.indent(suite)
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
-    )
+    text = ET.tostring(suite, encoding="unicode")
+    # characters XML 1.0 forbids (control characters from an answer or a key): replaced
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + _NOT_XML.sub("\ufffd", text) + "\n"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def write_report(

@@ -174,9 +174,9 @@ def _decades(values: np.ndarray, fallback: tuple[float, float]) -> tuple[float, 
     v = values[np.isfinite(values) & (values > _TINY)]
     if v.size == 0:
         return fallback
-    lo = math.floor(math.log10(v.min()) - 0.2)
-    hi = math.ceil(math.log10(v.max()) + 0.2)
-    return 10.0**lo, 10.0**hi
+    lo = max(math.floor(math.log10(v.min()) - 0.2), -300)  # limits stay finite floats
+    hi = min(math.ceil(math.log10(v.max()) + 0.2), 300)
+    return 10.0 ** min(lo, hi - 1), 10.0**hi
 
 
 def decade_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
@@ -313,7 +313,7 @@ def _draw_panel(
     ylo, yhi = _decades(ys, (1e-17, 1e-1))
     # headroom above the data for the legend (a fifth of the height, in whole decades)
     span = math.log10(yhi) - math.log10(ylo)
-    yhi *= 10.0 ** math.ceil(span / 4)
+    yhi = min(yhi * 10.0 ** math.ceil(span / 4), 1e308)
     ax.set_ylim(ylo, yhi)
     xlo, xhi = _decades(h_all, (1e-15, 1e-1))
     ax.set_xlim(xlo, xhi)

@@ -7,7 +7,8 @@ Every function returns text; the report adapters write it (whole, through
   would be read as a formula by a spreadsheet; it gets a leading ``'`` (numbers stay numbers).
 * JSON: NaN and infinities become ``null`` (strict JSON has no such numbers); numpy scalars
   become plain numbers.
-* Markdown: ``|`` and line breaks in a cell would break the table, ``<``/``>`` would be HTML.
+* Markdown: ``|`` and line breaks in a cell would break the table, ``<``/``>`` would be HTML,
+  control characters (an ESC sequence) are shown as ``\\x1b``.
 * HTML: every cell and header is escaped.
 * LaTeX: special characters (``_ ^ & % $ # { } ~ \\``) are escaped.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,8 @@ __all__ = [
     "to_markdown",
     "latex_text",
 ]
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP's list)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -84,7 +88,9 @@ def to_csv(frame: Any) -> str:
     for c in _text_columns(out):
         out[c] = out[c].map(safe_csv_cell)
     out.columns = [safe_csv_cell(str(c)) for c in out.columns]
-    return out.to_csv(index=False)
+    # CRLF line ends make the csv writer quote every cell holding a bare \r (a spreadsheet
+    # would split the row there); the rows then end in \n again
+    return out.to_csv(index=False, lineterminator="\r\n").replace("\r\n", "\n")
 
 
 def json_clean(value: Any) -> Any:
@@ -143,6 +149,7 @@ def markdown_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = " ".join(value.replace("\r", "\n").split("\n"))
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # ESC shown, not obeyed
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -26,6 +26,7 @@ hint: known keys: atol, claimed, description, estimates, expect, function, h, h_
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -34,15 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier.errors import CaseError, VerifierError
+from verifier.errors import CaseError
+from verifier.suite.checks import check_semantics, parse_check
 from verifier.suite.schema import (
     CASE_TYPES,
     KEYS,
     KINDS,
-    MAX_BATCH,
-    MAX_NETWORK_PARAMS,
-    MAX_PER_DECADE,
-    MAX_STEPS,
     SCHEMA,
     Case,
     coerce,
@@ -57,8 +55,6 @@ __all__ = [
 ]
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_NAME = re.compile(r"^[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*$")
-_MODE = re.compile(r"^(full|fast|nditer|sample=[1-9][0-9]*)$")
 
 
 @dataclass(frozen=True)
@@ -124,148 +120,6 @@ class _Lines:
         return self._find(self.defaults + 1, end, key) or self.defaults + 1
 
 
-# --------------------------------------------------------------------------- semantics
-def _check_numeric(values: dict[str, Any], kind: str) -> tuple[str, str] | None:
-    names = values.get("variable" if kind == "derivative" else "variables")
-    for name in [names] if isinstance(names, str) else names or ():
-        if not _NAME.match(name):
-            key = "variable" if kind == "derivative" else "variables"
-            return key, f"{name!r} is not a variable name (a letter, then letters/digits)"
-    if not values.get("methods"):
-        return "methods", "at least one method is needed"
-    if values["h_min"] <= 0 or values["h_max"] <= values["h_min"]:
-        return "h_max", "need 0 < h_min < h_max"
-    if not 1 <= values["per_decade"] <= MAX_PER_DECADE:
-        return "per_decade", f"need 1 to {MAX_PER_DECADE} steps per decade"
-    h = values.get("h")
-    if h is not None and len(h) > MAX_STEPS:
-        return "h", f"at most {MAX_STEPS} explicit steps"
-    if h is not None and any(step <= 0 for step in h):
-        return "h", "every step must be > 0"
-    if values["rtol"] < 0 or values["atol"] < 0:
-        return "rtol", "tolerances must be >= 0"
-    return None
-
-
-def _check_semantics(values: dict[str, Any], kind: str) -> tuple[str, str] | None:
-    """Cross-key rules a type check cannot see; returns (key, message) or None."""
-    if kind in ("derivative", "gradient"):
-        problem = _check_numeric(values, kind)
-        if problem:
-            return problem
-    if kind in ("derivative", "homework") and values["order"] < 1:
-        return "order", "the order is a whole number >= 1 (2: the second derivative)"
-    if kind == "derivative":
-        if not values["points"]:
-            return "points", "at least one point is needed"
-        if problem := _check_order(values):
-            return problem
-        est = values.get("estimates")
-        if est and (values.get("h") is None or len(values["h"]) != 1):
-            return "estimates", "estimates need exactly one explicit step, e.g. h = 0.1"
-        bad = [m for m in est or () if m not in values["methods"]]
-        if bad:
-            return "estimates", f"{bad[0]!r} is not one of this case's methods"
-    if kind == "gradient":
-        if (values.get("point") is None) == (values.get("points") is None):
-            return "point", "give exactly one of point = {...} or points = [{...}, ...]"
-        pts = values.get("points") or (values["point"],)
-        names = list(values.get("variables") or pts[0])
-        for p in pts:
-            if sorted(p) != sorted(names):
-                return "point", f"point {p} must give exactly the variables {names}"
-        for k in ("claimed", "expected"):
-            extra = sorted(set(values.get(k) or {}) - set(names))
-            if extra:
-                return k, f"{extra[0]!r} is not one of the variables {names}"
-    if kind == "network":
-        return _check_network(values)
-    if kind == "hessian":
-        return _check_hessian(values)
-    return None
-
-
-def _check_order(values: dict[str, Any]) -> tuple[str, str] | None:
-    """The stencils of the case's derivative order; the default methods become that order's."""
-    from verifier.numeric.stencils import STENCILS, stencils_for
-
-    order = values["order"]
-    if order == 1:
-        return None
-    if not stencils_for(order):
-        return "order", f"no stencil estimates the derivative of order {order} (orders 1 to 3)"
-    if tuple(values["methods"]) == stencils_for(1):  # the default: this order's stencils
-        values["methods"] = stencils_for(order)
-    bad = [m for m in values["methods"] if STENCILS[m].mixed or STENCILS[m].derivative != order]
-    if bad:
-        return "methods", f"{bad[0]!r} does not estimate the derivative of order {order}"
-    return None
-
-
-def _check_hessian(values: dict[str, Any]) -> tuple[str, str] | None:
-    if (values.get("point") is None) == (values.get("points") is None):
-        return "point", "give exactly one of point = {...} or points = [{...}, ...]"
-    pts = values.get("points") or (values["point"],)
-    names = list(values.get("variables") or pts[0])
-    if len(names) < 1 or any(not _NAME.match(n) for n in names):
-        return "variables", f"{names} are not variable names"
-    for p in pts:
-        if sorted(p) != sorted(names):
-            return "point", f"point {p} must give exactly the variables {names}"
-    for key in values.get("claimed") or {}:
-        pair = [k.strip() for k in key.split(",")]
-        if len(pair) != 2 or any(k not in names for k in pair):
-            return "claimed", f'{key!r} is not a pair of the variables {names}, e.g. "x,y"'
-    if values.get("h") is not None and not values["h"] > 0:
-        return "h", "the step must be > 0"
-    return None
-
-
-def _check_network(values: dict[str, Any]) -> tuple[str, str] | None:
-    sizes = values["sizes"]
-    if len(sizes) != 3 or min(sizes) < 1:
-        return "sizes", "expected three positive layer sizes [input, hidden, output]"
-    d, hidden, c = sizes
-    if d * hidden + hidden + hidden * c + c > MAX_NETWORK_PARAMS:
-        return "sizes", f"more than {MAX_NETWORK_PARAMS:,} parameters"
-    if not 1 <= values["batch"] <= MAX_BATCH:
-        return "batch", f"the batch needs 1 to {MAX_BATCH:,} examples"
-    if not _MODE.match(values["mode"]):
-        return "mode", f"{values['mode']!r} is not full, fast, nditer or sample=K"
-    if values["h"] <= 0:
-        return "h", "the step must be > 0"
-    if values.get("bug") is not None:
-        from verifier.network import BACKPROP_BUGS
-
-        if values["bug"] not in BACKPROP_BUGS:
-            return "bug", f"{values['bug']!r} is not one of {', '.join(BACKPROP_BUGS)}"
-    return None
-
-
-def _parse_check(values: dict[str, Any], kind: str) -> tuple[str, str] | None:
-    """Parse the case's expressions now, so a typo is reported with file, case and key."""
-    if kind not in ("derivative", "gradient", "hessian"):
-        return None  # homework answers may be invalid on purpose; the grader judges them
-    from verifier.expr import parse
-
-    if kind == "derivative":
-        variables: list[str] = [values["variable"]]
-        claims = [values["claimed"]] if values.get("claimed") is not None else []
-    else:
-        pts = values.get("points") or (values["point"],)
-        variables = list(values.get("variables") or pts[0])
-        claims = list((values.get("claimed") or {}).values())
-    for key, text in [("function", values["function"])] + [("claimed", t) for t in claims]:
-        try:
-            parse(text, variables)
-        except VerifierError as exc:
-            return key, f"cannot read {text!r}: {exc}"
-        except Exception as exc:  # a parser bug must not stop the other files
-            return key, f"cannot read {text!r}: the parser failed ({type(exc).__name__}: {exc})"
-    return None
-
-
-# --------------------------------------------------------------------------- loading
 def looks_like_case_file(path: str | os.PathLike[str]) -> bool:
     """True for ``.toml`` files in a folder named ``cases`` or with ``schema = 1`` and ``[[case]]``.
 
@@ -295,6 +149,9 @@ def _file_problem(
     """The file's TOML data and line finder, or the one problem of the file as a whole."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        hint = "a case file needs no nesting deeper than a table of lists"
+        return None, None, CaseError("not valid TOML: nested too deeply", path=p, hint=hint)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
@@ -312,7 +169,8 @@ def _file_problem(
         )
     extra = sorted(set(data) - {"schema", "defaults", "case"})
     if extra:
-        hint = "a case file has schema, [defaults] and [[case]] tables only"
+        hint = _did_you_mean(extra[0], ("schema", "defaults", "case"))
+        hint += "; a case file has schema, [defaults] and [[case]] tables only"
         return whole("unknown top-level key", extra[0], hint)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
@@ -320,7 +178,7 @@ def _file_problem(
     all_keys = {s.key for specs in KEYS.values() for s in specs} - {"id"}
     for key in defaults:
         if key not in all_keys:
-            hint = f"known keys: {', '.join(sorted(all_keys))}"
+            hint = _did_you_mean(key, all_keys)
             err = CaseError(
                 "unknown key in [defaults]", path=p, key=key, line=lines.default(key), hint=hint
             )
@@ -330,7 +188,22 @@ def _file_problem(
         return whole(
             "no [[case]] tables", "case", "add at least one [[case]] with an id and a kind"
         )
+    if not all(isinstance(c, dict) for c in raw_cases):
+        return whole(
+            "'case' must be a list of tables", "case", 'write [[case]] then id = "..." below it'
+        )
     return data, lines, None
+
+
+def _did_you_mean(key: str, known: Any) -> str:
+    """``did you mean claimed?`` (the nearest known keys), then the known keys.
+
+    >>> _did_you_mean("claimd", ["claimed", "function"])
+    'did you mean claimed? known keys: claimed, function'
+    """
+    close = difflib.get_close_matches(str(key), sorted(known), n=2, cutoff=0.6)
+    guess = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"{guess}known keys: {', '.join(sorted(known))}"
 
 
 class _Bad(Exception):
@@ -346,8 +219,7 @@ def _resolve(raw: dict[str, Any], defaults: dict[str, Any], kind: str) -> dict[s
     specs = {s.key: s for s in KEYS[kind]}
     unknown = [k for k in raw if k not in specs]
     if unknown:
-        hint = f"known keys: {', '.join(sorted(specs))}"
-        raise _Bad(f"unknown key for a {kind} case", unknown[0], hint)
+        raise _Bad(f"unknown key for a {kind} case", unknown[0], _did_you_mean(unknown[0], specs))
     values: dict[str, Any] = {}
     for key, spec in specs.items():
         if key in raw or key in defaults:
@@ -368,12 +240,12 @@ def _case(
 ) -> Case:
     """One ``[[case]]`` table as its kind's record (raises :class:`_Bad`)."""
     kind = raw.get("kind", defaults.get("kind", "derivative"))
-    if kind not in KEYS:
+    if not isinstance(kind, str) or kind not in KEYS:
         raise _Bad(f"unknown kind {kind!r}", "kind", f"one of {', '.join(KINDS)}")
     values = _resolve(raw, defaults, kind)
-    problem = _check_semantics(values, kind)
+    problem = check_semantics(values, kind)
     if problem is None and check:
-        problem = _parse_check(values, kind)
+        problem = parse_check(values, kind)
     if problem is not None:
         raise _Bad(problem[1], problem[0])
     del values["kind"]
@@ -396,7 +268,7 @@ def read_cases(path: str | os.PathLike[str], *, check_expressions: bool = True) 
     """
     p = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (some editors write it)
     except (OSError, UnicodeDecodeError) as exc:
         return CaseFile(p, (), (CaseError(f"cannot read the file: {exc}", path=p),))
     data, lines, problem = _file_problem(p, text)

@@ -46,6 +46,7 @@ from verifier.suite.cases import case_files, read_cases
 from verifier.suite.kinds import KIND_RUNNERS, Timer
 from verifier.suite.records import RESULT_COLUMNS, VERDICTS, CaseOutcome, SuiteResult, result_row
 from verifier.suite.schema import Case
+from verifier.workers import run_bounded
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -55,6 +56,7 @@ __all__ = [
     "collect",
     "preload",
     "run_case",
+    "run_case_within",
     "run_suite",
 ]
 
@@ -98,6 +100,32 @@ def run_case(case: Case) -> CaseOutcome:
         timings=timer.seconds,
         extras=judged.extras,
     )
+
+
+#: the default budget of one case, in seconds (``verifier run --time-limit``)
+CASE_SECONDS = 60.0
+
+
+def run_case_within(
+    case: Case,
+    seconds: float | None = CASE_SECONDS,
+    runner: Callable[[Case], CaseOutcome] = run_case,
+) -> CaseOutcome:
+    """:func:`run_case` within a time budget, where it can be stopped; never raises.
+
+    In a main thread SIGALRM stops it; in a thread (a thread pool, a Dask worker) it runs in
+    a worker process that is killed at the budget.  Over budget it is an ``error`` row saying
+    so, the same on every executor.
+
+    >>> from verifier.suite.schema import DerivativeCase
+    >>> run_case_within(DerivativeCase(id="sq", function="x^2", points=(1.0,)), 30).verdict
+    'pass'
+    """
+    if seconds is None:
+        return runner(case)
+    modules = tuple(dict.fromkeys(("verifier.suite.run", runner.__module__)))
+    out = run_bounded(runner, [case], seconds=seconds, what="the case", preload=modules)[0]
+    return _error_outcome(case, out) if isinstance(out, BaseException) else out
 
 
 def _matcher(select: str | Callable[[Case], bool] | None) -> Callable[[Case], bool]:
@@ -161,19 +189,23 @@ def _outcomes(
     cases: list[Case],
     executor: Executor | None,
     progress: Callable[[CaseOutcome], None] | None,
+    time_limit: float | None = CASE_SECONDS,
     runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> tuple[CaseOutcome, ...]:
     """Every case's outcome, in the cases' order (an executor runs them in any order)."""
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     if executor is None:
         for i, case in enumerate(cases):
-            outcomes[i] = runner(case)
+            outcomes[i] = run_case_within(case, time_limit, runner)
             if progress:
                 progress(outcomes[i])
     else:
         from concurrent.futures import as_completed
 
-        futures = {executor.submit(runner, case): i for i, case in enumerate(cases)}
+        futures = {
+            executor.submit(run_case_within, case, time_limit, runner): i
+            for i, case in enumerate(cases)
+        }
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -221,6 +253,7 @@ def run_suite(
     executor: Executor | None = None,
     select: str | Callable[[Case], bool] | None = None,
     progress: Callable[[CaseOutcome], None] | None = None,
+    time_limit: float | None = CASE_SECONDS,
     runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> SuiteResult:
     """Run every case in ``paths`` (files or folders) and gather a :class:`SuiteResult`.
@@ -229,8 +262,10 @@ def run_suite(
     parallel); None runs them here, one by one.  ``select``: a substring or glob of case ids
     (``-k``), or a predicate.  ``progress`` is called with each finished case.  A broken
     file becomes a problem (exit code 2) and its valid cases still run; a case that raises
-    becomes an ``error`` row.  ``runner`` runs one case (default :func:`run_case`; a
-    picklable wrapper of it can do more work per case in the workers, such as drawing).  See the module docstring for an example.
+    becomes an ``error`` row, and so does a case that runs past ``time_limit`` seconds (on any
+    executor: see :func:`run_case_within`; None: no budget).  ``runner`` runs one case
+    (default :func:`run_case`; a picklable wrapper of it can do more work per case where
+    it runs, such as drawing its figures).  See the module docstring for an example.
     """
     import pandas as pd
 
@@ -238,7 +273,7 @@ def run_suite(
         paths = [paths]
     t0 = time.perf_counter()
     cases, problems = collect(paths, select)
-    done = _outcomes(cases, executor, progress, runner)
+    done = _outcomes(cases, executor, progress, time_limit, runner)
     rows = [r for o in done for r in o.rows] + [_problem_row(p) for p in problems]
     return SuiteResult(
         results=pd.DataFrame(rows, columns=RESULT_COLUMNS),

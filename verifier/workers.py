@@ -1,0 +1,359 @@
+"""The killable worker pool: units of untrusted work run where they can be stopped.
+
+:class:`WorkerPool` starts worker processes once, feeds them chunks of units and kills and
+replaces a worker whose unit runs past its budget; :func:`run_bounded` runs units under SIGALRM
+in a main thread and in this process's pool elsewhere (a thread pool, a Dask worker), so the
+outcome (a value, an exception, or :class:`~verifier.limits.OverBudget`) is the same whatever
+executor called; :func:`local_executor` is ``--jobs N``.
+
+>>> run_bounded(abs, [-3, 4], seconds=5)
+[3, 4]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from verifier.errors import VerifierError
+from verifier.limits import OverBudget, TimeUp, deadline, signals_usable, time_limit
+
+__all__ = [
+    "GRACE",
+    "WorkerPool",
+    "close_shared_pool",
+    "local_executor",
+    "run_bounded",
+    "shared_pool",
+]
+
+
+#: seconds a worker may run past a unit's budget before it is killed (its own SIGALRM is the
+#: first stop; the kill is for a single C call that no signal interrupts)
+GRACE = 0.5
+
+
+def _serve(conn: Any, preload: Sequence[str] = ()) -> None:  # pragma: no cover - a worker
+    """A worker's loop: import ``preload``, say ready, then run (setup, fn, items) messages and
+    send one result per item."""
+    import importlib
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it ends us
+    for name in preload:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    conn.send(("ready", None))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        setup, fn, items = msg
+        if setup is not None:
+            conn.send(_outcome(setup[0], *setup[1:]))
+        for item in items:
+            conn.send(_outcome(fn, item))
+
+
+def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        value: tuple[str, Any] = ("ok", fn(*args))
+    except BaseException as exc:  # noqa: BLE001  a unit's failure is its result
+        value = ("error", exc)
+    try:
+        pickle.dumps(value)
+    except Exception as exc:  # an unpicklable result or exception: say what it was
+        value = ("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+    return value
+
+
+class _Worker:
+    def __init__(self, ctx: Any, preload: Sequence[str] = ()) -> None:
+        import multiprocessing
+
+        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")  # one thread: a fork is safe and instant
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, tuple(preload)), daemon=True)
+        _start_process(self.process)
+        child.close()
+        # imports happen before any unit's clock starts
+        with contextlib.suppress(EOFError, OSError):
+            if self.conn.poll(120):
+                self.conn.recv()
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(1.0)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def _start_process(process: Any) -> None:
+    import multiprocessing
+
+    me = multiprocessing.current_process()
+    daemonic = me._config.get("daemon")  # a Dask worker is daemonic; its units still need a pool
+    try:
+        me._config["daemon"] = False
+        process.start()
+    finally:
+        me._config["daemon"] = daemonic
+
+
+class WorkerPool:
+    """Worker processes started once; units run there, each within its budget.
+
+    :meth:`map` sends a chunk of items to one worker and reads one result per item; a worker
+    whose item runs past ``seconds + GRACE`` is killed and replaced, the item becomes
+    :class:`OverBudget` and the rest of the chunk goes on in the new worker.  Safe to call from
+    several threads at once (each call takes its own worker).  ``preload``: modules the
+    workers import once, before they start (the fork server keeps them).
+
+    >>> with WorkerPool(1) as pool:
+    ...     [type(r).__name__ if isinstance(r, BaseException) else r
+    ...      for r in pool.map(abs, [-1, 2, "x"], seconds=5)]
+    [1, 2, 'TypeError']
+    """
+
+    def __init__(self, size: int, *, preload: Sequence[str] = ()) -> None:
+        import multiprocessing
+
+        self.size = max(1, int(size))
+        self._ctx = multiprocessing.get_context("forkserver")  # safe beside threads
+        if preload:
+            self._ctx.set_forkserver_preload(list(preload))
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._preload = tuple(preload)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start every worker now (before threads exist, a fork is instant and safe)."""
+        with self._lock:
+            while len(self._workers) < self.size:
+                w = _Worker(self._ctx, self._preload)
+                self._workers.add(w)
+                self._idle.put(w)
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise VerifierError("the worker pool is closed")
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                if len(self._workers) < self.size:
+                    w = _Worker(self._ctx, self._preload)
+                    self._workers.add(w)
+                    return w
+        return self._idle.get()
+
+    def _drop(self, w: _Worker) -> None:
+        """Kill ``w`` and put a new worker in its place (a thread may be waiting for one)."""
+        w.kill()
+        with self._lock:
+            self._workers.discard(w)
+            if self._closed:
+                return
+            new = _Worker(self._ctx, self._preload)
+            self._workers.add(new)
+        self._idle.put(new)
+
+    def map(
+        self,
+        fn: Callable[[Any], Any],
+        items: Sequence[Any],
+        *,
+        seconds: float,
+        what: str = "the work",
+        setup: tuple[Any, ...] | None = None,
+        setup_seconds: float | None = None,
+    ) -> list[Any]:
+        """``[fn(item) for item in items]`` in one worker; an exception or OverBudget is a result.
+
+        ``setup`` (``(function, *args)``) runs first in the worker, within ``setup_seconds``;
+        when it fails, every item gets its exception.
+        """
+        results: list[Any] = []
+        todo = list(items)
+        while todo:
+            w = self._take()
+            healthy = False
+            try:
+                w.conn.send((setup, fn, todo))
+                if setup is not None:
+                    tag, value = self._receive(w, setup_seconds or seconds, "the setup")
+                    if tag != "ok":
+                        results.extend([value] * len(todo))
+                        healthy = tag == "error"
+                        return results
+                first = True
+                while todo:
+                    tag, value = self._receive(w, seconds, what)
+                    if tag == "killed" and first and not isinstance(value, OverBudget):
+                        results.extend([value] * len(todo))  # it cannot start: do not retry
+                        return results
+                    first = False
+                    results.append(value)
+                    todo.pop(0)
+                    if tag == "killed":
+                        break
+                else:
+                    healthy = True
+            finally:
+                if healthy:
+                    self._idle.put(w)
+                else:
+                    self._drop(w)
+        return results
+
+    def _receive(self, w: _Worker, seconds: float, what: str) -> tuple[str, Any]:
+        try:
+            if w.conn.poll(seconds + GRACE):
+                return w.conn.recv()
+        except (EOFError, OSError):
+            code = w.process.exitcode
+            return "killed", RuntimeError(f"the worker process died (exit code {code})")
+        return "killed", OverBudget(seconds, what)
+
+    def close(self) -> None:
+        """End every worker (idle ones politely, busy ones by kill)."""
+        with self._lock:
+            self._closed = True
+            workers, self._workers = self._workers, set()
+        for w in workers:
+            with contextlib.suppress(Exception):
+                w.conn.send(None)
+        for w in workers:
+            w.process.join(0.2)
+            w.kill()
+
+
+_shared: dict[int, WorkerPool] = {}
+
+
+def shared_pool(preload: Sequence[str] = (), size: int | None = None) -> WorkerPool:
+    """This process's pool for units that arrive in threads (a thread pool, a Dask worker).
+
+    ``size`` (default: one worker per CPU) counts only when the pool is made.
+
+    >>> shared_pool() is shared_pool()
+    True
+    """
+    import atexit
+    import os
+
+    with _shared_lock:
+        pool = _shared.get(os.getpid())
+        if pool is None:
+            n = size or os.cpu_count() or 2
+            pool = _shared[os.getpid()] = WorkerPool(n, preload=preload)
+            atexit.register(pool.close)
+        else:  # new workers import what every caller so far asked for
+            pool._preload = tuple(dict.fromkeys((*pool._preload, *preload)))
+    return pool
+
+
+_shared_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def local_executor(jobs: int, preload: Sequence[str] = ()) -> Iterator[Any]:
+    """``jobs`` threads, each driving one process of this process's killable pool (``--jobs``).
+
+    The workers start once and are ended on exit (also on Ctrl-C); tasks submitted here run
+    their units through :func:`run_bounded`, so a runaway unit is killed, not waited for.
+
+    >>> with local_executor(1) as ex:
+    ...     ex.submit(run_bounded, abs, [-2], seconds=5).result()
+    [2]
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared_pool(preload, size=jobs).start()
+    threads = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        yield threads
+    finally:
+        threads.shutdown(wait=False, cancel_futures=True)
+        close_shared_pool()
+
+
+def close_shared_pool() -> None:
+    """End the shared pool's workers (an interrupted run, the end of a test).
+
+    >>> close_shared_pool()
+    """
+    import os
+
+    with _shared_lock:
+        pool = _shared.pop(os.getpid(), None)
+    if pool is not None:
+        pool.close()
+
+
+def run_bounded(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    seconds: float,
+    what: str = "the work",
+    setup: tuple[Any, ...] | None = None,
+    setup_seconds: float | None = None,
+    preload: Sequence[str] = (),
+) -> list[Any]:
+    """Run units where they can be stopped: here under SIGALRM in a main thread, else in the pool.
+
+    Each result is ``fn(item)``'s value, or the exception it raised (an :class:`OverBudget`
+    when it ran past ``seconds``): the same outcome whatever thread or executor called.
+
+    >>> run_bounded(abs, [-3, 4], seconds=5)
+    [3, 4]
+    """
+    if not signals_usable():
+        return shared_pool(preload).map(
+            fn, items, seconds=seconds, what=what, setup=setup, setup_seconds=setup_seconds
+        )
+    if setup is not None:
+        try:
+            with _backstop(setup_seconds or seconds, "the setup"):
+                setup[0](*setup[1:])
+        except Exception as exc:  # noqa: BLE001  the setup's failure is every item's result
+            return [exc] * len(items)
+    out: list[Any] = []
+    for item in items:
+        try:
+            with _backstop(seconds, what):  # as the pool's kill: the unit's own limit goes first
+                out.append(fn(item))
+        except Exception as exc:  # noqa: BLE001  a unit's failure is its result
+            out.append(exc)
+    return out
+
+
+@contextlib.contextmanager
+def _backstop(seconds: float, what: str) -> Iterator[None]:
+    own = time.monotonic() + seconds + GRACE
+    try:
+        with time_limit(seconds + GRACE):
+            yield
+    except TimeUp:
+        if deadline() < own:
+            raise
+        raise OverBudget(seconds, what) from None
