@@ -330,6 +330,10 @@ def _expressions(draw, depth=3):
 
 
 def _readable(e) -> bool:
+    # a number, not an interval: sympy turns e.g. atan(zoo) into AccumBounds(-pi/2, pi/2),
+    # which no student types (and whose LaTeX is an interval, not a formula)
+    if any(isinstance(a, sympy.AccumBounds) for a in sympy.preorder_traversal(e)):
+        return False
     return not e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I) and e.is_real is not False
 
 
