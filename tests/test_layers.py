@@ -29,6 +29,7 @@ LEVELS: dict[str, int] = {
     "sweep_fit": 5,
     "policy_hessian": 5,  # the numeric Hessian's verdict (POLICY["hessian"])  # the sweep's error model and curve fit (no reference: a sibling)
     "sweep": 6,
+    "sweep_kink": 6,  # a kink's one-sided estimates (a sibling of sweep)
     "network": 6,
     "sweep_api": 7,  # verifier.sweep(f, at=...): text, expression or a Python callable
     "gradcheck": 7,

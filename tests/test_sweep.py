@@ -18,11 +18,13 @@ from verifier.reference import exact_derivative
 from verifier.sweep import (
     ANALYSIS_COLUMNS,
     CLAIM_COLUMNS,
+    COLUMNS_NOTE,
     FRAME_COLUMNS,
     ErrorTable,
     reliable_best,
     sweep,
 )
+from verifier.sweep_fit import smallest
 
 x, x0, x1 = symbol("x"), symbol("x0"), symbol("x1")
 R = sympy.Rational
@@ -66,10 +68,10 @@ def test_observed_order_matches_theory(smooth_tables, name):
 @pytest.mark.parametrize("name", [n for n, _, _ in SMOOTH])
 def test_best_central_error_within_10x_of_model(smooth_tables, name):
     c = smooth_tables[name].analysis.set_index("method").loc["central"]
-    ratio = c["best_error"] / c["theoretical_best_error"]
+    ratio = c["reliable_error"] / c["theoretical_best_error"]
     assert 0.1 <= ratio <= 10, ratio
     # and the model's best h is within a decade and a half of the observed one
-    assert abs(math.log10(c["best_h"] / c["theoretical_best_h"])) <= 1.5
+    assert abs(math.log10(c["reliable_h"] / c["theoretical_best_h"])) <= 1.5
 
 
 @pytest.mark.parametrize("name", [n for n, _, _ in SMOOTH])
@@ -77,7 +79,7 @@ def test_complex_step_reaches_1e_14(smooth_tables, name):
     t = smooth_tables[name]
     cs = t.analysis.set_index("method").loc["complex_step"]
     exact = float(t.frame["exact"].iloc[0])
-    assert cs["best_error"] / abs(exact) <= 1e-14
+    assert cs["reliable_error"] / abs(exact) <= 1e-14
     assert cs["error_at_default_h"] / abs(exact) <= 1e-14  # at its recommended step too
 
 
@@ -287,6 +289,26 @@ def test_reliable_best_ignores_a_lucky_zero():
     err = np.array([1e-4, 1e-6, 1e-8, 0.0, 1e-7])
     # the 0 at 1e-5 is luck: the envelope there is its neighbour's 1e-7
     assert reliable_best(h, err) == (1e-5, 1e-7)
+    # while the smallest measured error is that 0, and the table says so under its own name
+    assert smallest(h, err) == (1e-5, 0.0)
+
+
+def test_min_error_is_the_smallest_measured_and_reliable_best_is_named_and_explained():
+    t = sweep("exp(sin(x))", points=[1.3])
+    for r in t.analysis.itertuples(index=False):
+        errs = t.frame[t.frame["method"] == r.method]
+        # the same float picked from the table, so equal; its step is one of that minimum's
+        assert r.min_error == errs["abs_error"].min()
+        assert r.min_h in set(errs.loc[errs["abs_error"] == r.min_error, "h"])
+        assert r.reliable_error >= r.min_error  # an envelope over neighbours, never below
+    summary = t.summary()
+    head = summary.splitlines()[1].split()
+    assert {"min_h", "min_error", "reliable_h", "reliable_error"} <= set(head)
+    assert "best_h" not in head and "best_error" not in head
+    assert COLUMNS_NOTE in summary and "smallest error measured" in COLUMNS_NOTE
+    from verifier.report.sweep import summary_markdown
+
+    assert "reliable_error = the smallest error that the neighbouring steps" in summary_markdown(t)
 
 
 # --------------------------------------------------------------------------- records

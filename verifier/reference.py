@@ -58,6 +58,8 @@ __all__ = [
     "exact_derivative",
     "exact_value",
     "exact_values",
+    "non_smooth_kind",
+    "one_sided_derivatives",
     "roundoff_scale",
 ]
 
@@ -170,13 +172,50 @@ def exact_values(
     return out
 
 
-def _check_one_sided(
-    expr: sympy.Expr, var: str, pd_: dict[str, float], names: tuple[str, ...]
-) -> None:
-    """Raise DomainError when the one-sided derivatives of a non-smooth f differ at the point.
+def one_sided_derivatives(
+    expr: sympy.Expr, var: str, point: Any, *, variables: Sequence[str] | None = None
+) -> tuple[float, float]:
+    """The left and right derivatives of f by ``var`` at the point (a kink's two slopes).
 
-    Forward and backward differences with h = 1e-30 |x| at 60 digits: exact far beyond float64.
+    >>> from verifier.expr import symbol
+    >>> one_sided_derivatives(abs(symbol("x")), "x", 0.0)
+    (-1.0, 1.0)
     """
+    names = variables_of(expr, variables)
+    names = names if var in names else (*names, var)
+    _, left, right, _ = _one_sided(expr, var, _point_dict(point, names), names)
+    return float(left), float(right)
+
+
+def _sides_kind(f0: Any, left: Any, right: Any, step: Any) -> str:
+    """``smooth`` (the one-sided derivatives agree), ``a kink`` or ``a jump``."""
+    if abs(right - left) <= mpf(10) ** -12 * max(1, abs(right), abs(left)):
+        return "smooth"
+    # f(x+s) - f(x-s) = (left + right) s is O(s) at a kink and O(1) at a jump
+    jump = abs((right + left) * step.item()) > mpf(10) ** -20 * max(1, abs(f0))
+    return "a jump" if jump else "a kink"
+
+
+def non_smooth_kind(
+    expr: sympy.Expr, var: str, point: Any, *, variables: Sequence[str] | None = None
+) -> str:
+    """``smooth``, ``a kink`` or ``a jump``: how f behaves by ``var`` at the point.
+
+    >>> from verifier.expr import symbol
+    >>> x = symbol("x")
+    >>> non_smooth_kind(abs(x), "x", 0.0), non_smooth_kind(x**2, "x", 0.0)
+    ('a kink', 'smooth')
+    """
+    names = variables_of(expr, variables)
+    names = names if var in names else (*names, var)
+    return _sides_kind(*_one_sided(expr, var, _point_dict(point, names), names))
+
+
+def _one_sided(
+    expr: sympy.Expr, var: str, pd_: dict[str, float], names: tuple[str, ...]
+) -> tuple[Any, Any, Any, Any]:
+    """(f, left derivative, right derivative, step): forward and backward differences with
+    h = 1e-30 |x| at 60 digits, exact far beyond float64."""
     where = format_point(pd_, names)
     x0 = mpf(pd_[var])
     step = np.array(mpf(10) ** -30 * max(1, abs(x0)), dtype=object)
@@ -198,10 +237,17 @@ def _check_one_sided(
             point=pd_,
             hint="a derivative needs f defined around the point; move the point inside the domain",
         ) from None
-    if abs(right - left) > mpf(10) ** -12 * max(1, abs(right), abs(left)):
-        # f(x+s) - f(x-s) = (left + right) s is O(s) at a kink and O(1) at a jump
-        jump = abs((right + left) * step.item()) > mpf(10) ** -20 * max(1, abs(f0))
-        kind = "a jump" if jump else "a kink"
+    return f0, left, right, step
+
+
+def _check_one_sided(
+    expr: sympy.Expr, var: str, pd_: dict[str, float], names: tuple[str, ...]
+) -> None:
+    """Raise DomainError when the one-sided derivatives of a non-smooth f differ at the point."""
+    where = format_point(pd_, names)
+    f0, left, right, step = _one_sided(expr, var, pd_, names)
+    kind = _sides_kind(f0, left, right, step)
+    if kind != "smooth":
         raise DomainError(
             f"f = {expr} is not differentiable at {where}: {kind} from "
             f"{', '.join(non_smooth_heads(expr))} (one-sided derivatives: left "

@@ -47,6 +47,7 @@ from verifier.symbolic.steps import derivatives_latex
 __all__ = [
     "ANALYSIS_COLUMNS",
     "CLAIM_COLUMNS",
+    "COLUMNS_NOTE",
     "ClaimCheck",
     "DEFAULT_METHODS",
     "ErrorTable",
@@ -64,11 +65,20 @@ _EVIDENCE = ("numeric", "method", "h", "rel_error_vs_claim", "rel_error_vs_exact
 CLAIM_COLUMNS = (*_CLAIM_KEY, *_EXACT, *_EVIDENCE, "closest_to_claim", "numeric_agrees", "note")
 #: (summary column, analysis column) of the numbers the summary shows with 2 digits
 _SUMMARY_NUMBERS = (
-    ("best_h", "best_h"),
-    ("best_error", "best_error"),
+    ("min_h", "min_h"),
+    ("min_error", "min_error"),
+    ("reliable_h", "reliable_h"),
+    ("reliable_error", "reliable_error"),
     ("model_h", "theoretical_best_h"),
     ("model_error", "theoretical_best_error"),
     ("default_h_error", "error_at_default_h"),
+)
+#: how to read the summary's step and error columns (printed under the table)
+COLUMNS_NOTE = (
+    "columns: min_error = the smallest error measured, at step min_h; reliable_error = the "
+    "smallest error that the neighbouring steps on the grid also stay below, at reliable_h "
+    "(a lucky cancellation at one step is not a step to rely on); model_h, model_error = "
+    "the error model's best step and error; the verdict reads the fitted order, not these"
 )
 
 
@@ -173,14 +183,14 @@ class ErrorTable:
         for col, src in _SUMMARY_NUMBERS:
             out[col] = [format_number(v, 2) for v in a[src]]
         orders = [order_text(r.exact, r.observed_order, r.expected_order) for r in a.itertuples()]
-        out.insert(5, "order", orders)  # after best_error
+        out.insert(7, "order", orders)  # after reliable_error
         return out.assign(flag=a["flag"], verdict=a["verdict"])
 
     def summary(self) -> str:
         """Compact text: per method best h, best error, observed / expected order, flags."""
         derivs = ", ".join(f"{operator(v, self.order)} = {d}" for v, d in self.derivatives.items())
         head = f"f = {self.function}   ({self.reference or derivs + '; rule engine, mpmath 30 digits'})"
-        lines = [head, self.summary_frame().to_string(index=False)]
+        lines = [head, self.summary_frame().to_string(index=False), COLUMNS_NOTE]
         lines += [f"note: {d}" for d in self.diagnoses]
         if self.claim is not None:
             lines.append(self.claim.summary())

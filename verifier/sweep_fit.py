@@ -1,7 +1,9 @@
 """The sweep's error model and curve fit: one (point, variable, method) curve -> an analysis row.
 
 :func:`verifier.sweep.sweep` measures error curves; this module fills their ``analysis``
-rows: the best step and error on the grid (:func:`reliable_best`), the error model's
+rows: the smallest measured error and its step (``min_error`` at ``min_h``), the reliable
+best step and error on the grid (``reliable_error`` at ``reliable_h``, :func:`reliable_best`:
+the smallest error that the neighbouring steps also reach), the error model's
 prediction (:class:`~verifier.numeric.stencils.Stencil` ``best_h``/``best_error``, for any
 derivative order: ``eps^(1/4)`` for the central second difference) and the policy's judgement
 of the fitted order (:func:`verifier.policy.judge_order`).
@@ -32,10 +34,14 @@ __all__ = [
     "measure",
     "order_text",
     "reliable_best",
+    "smallest",
 ]
 
 KEY = ("function", "variable", "point", "method")
-_MEASURED = ("expected_order", "observed_order", "exact", "best_h", "best_error", "min_rel_error")
+_MEASURED = (
+    *("expected_order", "observed_order", "exact", "min_h", "min_error"),
+    *("reliable_h", "reliable_error", "min_rel_error"),
+)
 _MODEL = ("theoretical_best_h", "theoretical_best_error", "predicted_h", "error_at_predicted_h")
 _AT_DEFAULT = ("default_h", "estimate_at_default_h", "error_at_default_h")
 _JUDGED = ("flag", "diagnosis", "verdict", "rule")
@@ -64,6 +70,20 @@ def reliable_best(h: np.ndarray, error: np.ndarray) -> tuple[float, float]:
     envelope = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
     j = int(np.argmin(envelope))
     return float(hs[j]), float(envelope[j])
+
+
+def smallest(h: np.ndarray, error: np.ndarray) -> tuple[float, float]:
+    """The smallest measured error and its step (the largest such step on a tie).
+
+    >>> smallest(np.array([1e-1, 1e-2, 1e-3, 1e-4]), np.array([1e-2, 1e-4, 0.0, 1e-3]))
+    (0.001, 0.0)
+    """
+    ok = np.isfinite(error)
+    if not ok.any():
+        return math.nan, math.nan
+    hs, es = h[ok], error[ok]
+    j = int(np.flatnonzero(es == es.min())[np.argmax(hs[es == es.min()])])
+    return float(hs[j]), float(es[j])
 
 
 def order_text(exact: bool, observed: float, expected: float) -> str:
@@ -120,7 +140,8 @@ def measure(
         why = "f undefined at x +- h, or h below the float spacing at x"
         notes.append(f"{dropped} step(s) gave no estimate ({why})")
     row.update(observed_order=judged.observed_order, exact=judged.flag == "exact")
-    row.update(zip(("best_h", "best_error"), reliable_best(h, abs_err), strict=True))
+    row.update(zip(("min_h", "min_error"), smallest(h, abs_err), strict=True))
+    row.update(zip(("reliable_h", "reliable_error"), reliable_best(h, abs_err), strict=True))
     row.update(min_rel_error=float(np.nanmin(rel_err)) if rel_err.size else math.nan)
     row.update(theoretical_best_h=th_h, theoretical_best_error=th_err)
     row.update(predicted_h=pred_h, error_at_predicted_h=pred_err)

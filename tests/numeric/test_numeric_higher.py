@@ -110,7 +110,7 @@ def test_second_difference_orders_and_best_errors(second_sweeps, name):
     for method, row in a.iterrows():
         assert row["verdict"] == "pass", (method, row["diagnosis"])
         assert abs(row["observed_order"] - row["expected_order"]) <= 0.15, (method, row.to_dict())
-        ratio = row["best_error"] / row["theoretical_best_error"]
+        ratio = row["reliable_error"] / row["theoretical_best_error"]
         # within 3x either way (measured 0.45 to 2.1 here); the model adds every value's
         # round-off at a full eps in one direction, an upper bound, so the measured best sits
         # below it more often than above
@@ -122,8 +122,8 @@ def test_central_second_difference_best_h_near_eps_quarter(second_sweeps, name):
     row = second_sweeps[name].analysis.set_index("method").loc["second_central"]
     # model and measurement within half a decade of each other, both within a decade of
     # eps^(1/4) = 1.2e-4 (the constants (48 |f| / |f''''|)^(1/4) are of order 1 here)
-    assert abs(math.log10(row["best_h"] / row["theoretical_best_h"])) <= 0.75
-    for h in (row["best_h"], row["theoretical_best_h"]):
+    assert abs(math.log10(row["reliable_h"] / row["theoretical_best_h"])) <= 0.75
+    for h in (row["reliable_h"], row["theoretical_best_h"]):
         assert abs(math.log10(h / EPS**0.25)) <= 1.0, h
 
 

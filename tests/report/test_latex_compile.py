@@ -76,7 +76,7 @@ def test_diff_and_sweep_latex_compile(tmp_path, capsys):
         argv = ["sweep", expr, "--at", at, "--out", str(out), "--format", "tex"]
         _printed(capsys, [*argv, "--no-plot", "--quiet"])
         table = (out / "summary.tex").read_text()
-        assert "best\\_h" in table  # headers escaped
+        assert "reliable\\_h" in table  # headers escaped
         body.append(table)
     doc = tmp_path / "outputs.tex"
     doc.write_text(

@@ -59,7 +59,7 @@ def _frames(points=(1.0,), methods=("forward", "central", "complex_step"), zero_
                     "method": m,
                     "expected_order": float(p),
                     "exact": False,
-                    "best_h": best,
+                    "reliable_h": best,
                     "theoretical_best_h": 1e-5,
                     "theoretical_best_error": 3e-9,
                 }
@@ -127,7 +127,7 @@ def test_dashed_reference_slope_per_method_has_the_expected_order():
         slope = math.log10(y[1] / y[0]) / math.log10(x[1] / x[0])
         assert slope == pytest.approx(p)
         # it spans the truncation side: from the best h up to the largest step
-        best = float(ana.set_index("method").loc[method, "best_h"])
+        best = float(ana.set_index("method").loc[method, "reliable_h"])
         assert x.min() == pytest.approx(best) and x.max() == pytest.approx(H.max())
 
 

@@ -24,7 +24,7 @@ def test_second_difference_figure_shows_the_best_h_near_eps_to_the_quarter():
     row = t.analysis.set_index("method").loc["second_central"]
     # the measured minimum (a ring) is the analysis' best step and error
     ring = lines["measured_best:second_central"]
-    assert ring.get_xdata()[0] == row["best_h"] and ring.get_ydata()[0] == row["best_error"]
+    assert ring.get_xdata()[0] == row["min_h"] and ring.get_ydata()[0] == row["min_error"]
     # the model curve C h^2 + A / h^2 has its minimum at the model's h* (on its 10-per-decade
     # grid: within a twentieth of a decade) and its value there is the model's best error
     model = lines["model_curve:second_central"]
@@ -34,7 +34,7 @@ def test_second_difference_figure_shows_the_best_h_near_eps_to_the_quarter():
     assert abs(e[k] / row["theoretical_best_error"] - 1) < 0.01
     # and both sit near eps^(1/4) = 1.2e-4, marked by a vertical line (not eps^(1/3) = 6e-6)
     assert lines["eps^(1/4)"].get_xdata()[0] == EPS**0.25
-    for best in (row["best_h"], row["theoretical_best_h"]):
+    for best in (row["min_h"], row["theoretical_best_h"]):
         assert abs(math.log10(best / EPS**0.25)) <= 0.5
         assert abs(math.log10(best / EPS ** (1 / 3))) > 0.6
     assert sweep_plot_bytes(t)[:4] == b"\x89PNG"

@@ -69,7 +69,7 @@ def test_good_file_passes_and_expected_failure_is_caught(tmp_path):
     assert r.summary()["expected-fail caught"] == 1 and r.summary()["passed"] == 2
     square = next(o for o in r.outcomes if o.case.id == "square")
     assert "power" in square.steps.lower()
-    assert {"best_h", "observed_order", "method"} <= set(square.analysis.columns)
+    assert {"reliable_h", "min_error", "observed_order", "method"} <= set(square.analysis.columns)
     caught = r.results[r.results["case"] == "wrong_claim_caught"]
     assert caught["reason"].str.startswith("claim 3x: claimed ").all()
 

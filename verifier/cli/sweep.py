@@ -1,9 +1,10 @@
 """``verifier sweep EXPR --at X``: error against step size for every finite-difference method.
 
-Prints a compact summary (best h, best error, observed vs expected order per
-method) and writes ``DIR/errors.csv``, ``DIR/summary.md`` and
+Prints a compact summary (smallest and reliable error with their steps, observed vs
+expected order per method) and writes ``DIR/errors.csv``, ``DIR/summary.md`` and
 ``DIR/error_vs_h.png`` (plus ``--format html,json,tex``) through the report adapter
-(:mod:`verifier.report.sweep`).  Exit 0 when the sweep's verdict is pass (every curve
+(:mod:`verifier.report.sweep`).  At a kink of a one-variable f (``abs(x)`` at 0) it writes
+the one-sided estimates instead (``estimates.csv``, ``summary.md``, the figure) and exits 1.  Exit 0 when the sweep's verdict is pass (every curve
 converges to the reference; advisory notes such as a breakdown at large h do not fail)
 and a ``--claimed`` derivative equals the reference exactly; 1 when something fails or
 nothing could be verified; 2 on bad input.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from verifier.errors import DomainError
 from verifier.files import check_out_dir
 from verifier.limits import budget, check_seconds
 from verifier.numeric.stencils import STENCILS, h_grid, stencils_for
@@ -195,13 +197,44 @@ def run(args: argparse.Namespace) -> int:
     grid = h_grid(args.h_max, args.h_min, args.per_decade)
     check_out_dir(args.out)
     with budget(check_seconds(args.time_limit), "the sweep"):
-        table = sweep(
-            args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol,
-            order=args.order,
-        )  # fmt: skip
+        try:
+            table = sweep(
+                args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol,
+                order=args.order,
+            )  # fmt: skip
+        except DomainError:
+            kink = _kink(args, var, points, methods, grid)
+            if kink is None:
+                raise
+            return _report_kink(kink, args)
     if not args.quiet:
         print(table.summary())
     written = write_sweep_report(table, args.out, formats, plot=args.plot)
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
     return 0 if table.passed else 1
+
+
+def _kink(args: argparse.Namespace, var: Any, points: list[Any], methods: Any, grid: Any) -> Any:
+    """The one-sided estimates when every point is a kink of a one-variable f (else None)."""
+    from verifier.sweep_kink import kink_sweep
+
+    if args.order != 1 or args.claimed is not None or not isinstance(var, str | None):
+        return None
+    if any(isinstance(p, dict) for p in points):
+        return None
+    try:
+        return kink_sweep(args.expr, var, points, methods, grid)
+    except DomainError:  # a point that is not a kink: the sweep's own error says why
+        return None
+
+
+def _report_kink(kink: Any, args: argparse.Namespace) -> int:
+    from verifier.report.sweep import write_kink_report
+
+    if not args.quiet:
+        print(kink.summary())
+    written = write_kink_report(kink, args.out, plot=args.plot)
+    if not args.quiet:
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0 if kink.passed else 1

@@ -30,7 +30,7 @@ This module imports nothing from ``verifier``: it is a leaf that any layer may u
 >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "abs_error": [1e-3, 1e-5, 0.0],
 ...                   "method": "central", "point": 1.0, "variable": "x"})
 >>> a = pd.DataFrame({"point": [1.0], "variable": ["x"], "method": ["central"],
-...                   "expected_order": [2.0], "best_h": [1e-3]})
+...                   "expected_order": [2.0], "reliable_h": [1e-3]})
 >>> fig = error_figure(f, a)
 >>> fig.get_size_inches().tolist(), [ln.get_gid() for ln in fig.axes[0].get_lines()]
 ([5.5, 4.0], ['central', 'reference:central', 'zero:central'])
@@ -261,7 +261,7 @@ def _draw_panel(
         exact_method = (
             "exact" in r.index and isinstance(r["exact"], bool | np.bool_) and bool(r["exact"])
         )
-        best_h = _row_value(r, "best_h")
+        best_h = _row_value(r, "reliable_h")
         best_h = best_h if math.isfinite(best_h) else float(h.min()) if h.size else math.nan
         side = (raw > _TINY) & (h > best_h)
         if not exact_method and math.isfinite(p) and side.any():

@@ -14,7 +14,7 @@ scales down with the page.  Text reaching a figure is escaped.
 >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "abs_error": [1e-3, 1e-5, 1e-7],
 ...                   "method": "central", "point": 1.0, "variable": "x"})
 >>> a = pd.DataFrame({"point": [1.0], "variable": ["x"], "method": ["central"],
-...                   "expected_order": [2.0], "best_h": [1e-3]})
+...                   "expected_order": [2.0], "reliable_h": [1e-3]})
 >>> svg = error_svg(f, a)
 >>> svg.startswith("<svg") and 'width="900"' in svg and "slope 2" in svg
 True
@@ -305,7 +305,7 @@ def error_svg(
             p = _num(ana, "expected_order")
             flag = ana.get("exact") if ana is not None else None
             exact = isinstance(flag, bool | np.bool_) and bool(flag)
-            best_h = _num(ana, "best_h")
+            best_h = _num(ana, "reliable_h")
             best_h = best_h if math.isfinite(best_h) else float(h.min())
             side = (e > _TINY) & (h > best_h)
             if slope_done or exact or not math.isfinite(p) or not side.any():

@@ -30,6 +30,7 @@ __all__ = [
     "FORMATS",
     "FILE_NAMES",
     "PLOT_FORMATS",
+    "kink_figure",
     "summary_html",
     "summary_latex",
     "summary_markdown",
@@ -37,6 +38,7 @@ __all__ = [
     "sweep_figure",
     "sweep_json",
     "sweep_plot_bytes",
+    "write_kink_report",
     "write_sweep_plot",
     "write_sweep_report",
 ]
@@ -68,7 +70,7 @@ def summary_markdown(table: ErrorTable) -> str:
     ('# Error vs h: `x^2`', True)
     """
     from verifier.report.tables import markdown_cell, markdown_code, to_markdown
-    from verifier.sweep import operator
+    from verifier.sweep import COLUMNS_NOTE, operator
 
     parts = [
         f"# Error vs h: {markdown_code(table.function)}",
@@ -81,6 +83,8 @@ def summary_markdown(table: ErrorTable) -> str:
         + " (rule engine, mpmath 30 digits at the exact float64 point).",
         "",
         to_markdown(table.summary_frame()),
+        "",
+        markdown_cell(COLUMNS_NOTE[0].upper() + COLUMNS_NOTE[1:]) + ".",
         "",
     ]
     parts += [f"- {markdown_cell(d)}" for d in table.diagnoses]
@@ -189,7 +193,52 @@ def sweep_figure(table: ErrorTable) -> Any:
     fig = error_figure(table.frame, table.analysis, error="abs_error", function=table.function)
     if getattr(table, "order", 1) > 1:
         _higher_order_overlay(fig, table)
+    if table.claim is not None:
+        _claim_overlay(fig, table)
     return fig
+
+
+def _claim_overlay(fig: Any, table: ErrorTable) -> None:
+    """The claim on each panel's error axis: a red line at ``|claimed - exact|``.
+
+    The estimates' error falls towards 0 as they converge to the exact derivative; a
+    wrong claim stays at its own distance from it, a horizontal line (gid ``claim``) with
+    its value written beside it.  Where a curve dips below the line the estimates tell
+    the claim apart from the exact derivative.  A claim equal to the exact derivative has
+    distance 0 (no place on a log axis): the panel says so in green (gid ``claim_agrees``).
+    """
+    import math
+
+    from verifier.points import format_number
+    from verifier.report.plots import decade_ticks, panel_keys
+
+    c = table.claim.frame
+    keys = panel_keys(table.frame) or [(None, None)]
+    for ax, (point, variable) in zip(fig.axes, keys, strict=False):
+        rows = c[(c["point"] == point) & (c["variable"] == variable)] if point is not None else c
+        for r in rows.itertuples(index=False):
+            dist = abs(r.claimed - r.rule_engine)
+            what = f"claim {table.claim.claimed[r.variable]}"
+            if r.agrees:
+                ax.text(0.98, 0.04, f"{what}: equals the exact derivative", color="green",
+                        fontsize=8, ha="right", transform=ax.transAxes, gid="claim_agrees")  # fmt: skip
+                continue
+            if not math.isfinite(dist) or dist <= 0:  # undefined there, or below float64
+                note = r.note.split(";")[0] if r.note else r.verdict
+                ax.text(0.98, 0.04, f"{what}: {note}", color="red", fontsize=8, ha="right",
+                        transform=ax.transAxes, gid="claim_note")  # fmt: skip
+                continue
+            lo, hi = ax.get_ylim()  # whole decades, with room for the label above the line
+            lo = min(lo, 10.0 ** (math.floor(math.log10(dist)) - 1))
+            hi = max(hi, 10.0 ** (math.ceil(math.log10(dist)) + 2))
+            ax.set_ylim(lo, hi)
+            ax.set_yticks(decade_ticks(lo, hi))
+            ax.axhline(dist, color="red", lw=1.6, ls="-", zorder=4, gid="claim")
+            label = f"{what}: |claimed - exact| = {format_number(dist, 3)}, MISMATCH"
+            ax.annotate(label, (0.98, dist), xycoords=("axes fraction", "data"),
+                        xytext=(0, 3), textcoords="offset points", ha="right", va="bottom",
+                        fontsize=8, color="red", gid="claim_label", zorder=5,
+                        bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})  # fmt: skip
 
 
 def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
@@ -230,8 +279,8 @@ def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
                 ax.plot(
                     h, model, ":", color=colors[r.method], lw=1.0, gid=f"model_curve:{r.method}"
                 )
-            if math.isfinite(r.best_h) and math.isfinite(r.best_error) and r.best_error > 0:
-                ax.plot([r.best_h], [r.best_error], "o", ms=9, mfc="none", mew=1.4,
+            if math.isfinite(r.min_h) and math.isfinite(r.min_error) and r.min_error > 0:
+                ax.plot([r.min_h], [r.min_error], "o", ms=9, mfc="none", mew=1.4,
                         color=colors[r.method], gid=f"measured_best:{r.method}")  # fmt: skip
             if r.method == "second_central":
                 ax.axvline(EPS**0.25, color="0.4", lw=0.8, ls="-.", gid="eps^(1/4)")
@@ -241,6 +290,85 @@ def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
         finite = errs[np.isfinite(errs) & (errs > 0)]
         if finite.size:  # round-off at h -> 0 grows like eps / h^n: keep the minimum in view
             ax.set_ylim(finite.min() / 10, min(ax.get_ylim()[1], finite.min() * 1e14))
+
+
+def kink_figure(kink: Any) -> Any:
+    """The figure of a :class:`~verifier.sweep_kink.KinkSweep`: one panel per point, each
+    method's estimate against h (log h, linear estimate), the left and right derivatives as
+    labelled horizontal lines (gids ``left`` and ``right``), the verdict in the title.
+
+    >>> from verifier.sweep_kink import kink_sweep
+    >>> fig = kink_figure(kink_sweep("abs(x)", points=[0.0], methods=["forward", "backward"]))
+    >>> sorted(ln.get_gid() for ln in fig.axes[0].get_lines())
+    ['backward', 'forward', 'left', 'right']
+    """
+    import math
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from verifier.points import format_number
+    from verifier.report.plots import PANEL_SIZE, decade_ticks, method_style
+
+    sides = kink.sides
+    n = max(1, len(sides))
+    pw, ph = PANEL_SIZE
+    fig = Figure(figsize=(pw * n, ph + 0.3))
+    FigureCanvasAgg(fig)
+    for k, side in enumerate(sides.itertuples(index=False)):
+        ax = fig.add_axes(((k * pw + 0.78) / (pw * n), 0.5 / (ph + 0.3), (pw - 0.9) / (pw * n),
+                           (ph - 1.1) / (ph + 0.3)))  # fmt: skip
+        ax.set_xscale("log")
+        data = kink.frame[kink.frame["point"] == side.point]
+        for j, (method, grp) in enumerate(data.groupby("method", sort=False)):
+            st = method_style(method, j)
+            ax.plot(grp["h"], grp["estimate"], color=st.color, marker=st.marker, ms=4,
+                    ls=st.linestyle, lw=1.1, label=method, gid=method)  # fmt: skip
+        for name, value, va in (("left", side.left, "top"), ("right", side.right, "bottom")):
+            if not math.isfinite(value):
+                continue
+            ax.axhline(value, color="0.25", ls="--", lw=1.0, gid=name, zorder=1)
+            ax.annotate(f"{name} derivative {format_number(value)}", (0.02, value),
+                        xycoords=("axes fraction", "data"), va=va, fontsize=8, color="0.2",
+                        xytext=(0, 3 if va == "bottom" else -3), textcoords="offset points")  # fmt: skip
+        ys = [*data["estimate"].tolist(), side.left, side.right]
+        ys = [y for y in ys if math.isfinite(y)]
+        if ys:  # a quarter of the range of room either side for the labels
+            pad = max(max(ys) - min(ys), 1e-300) / 4
+            ax.set_ylim(min(ys) - pad, max(ys) + pad)
+        h = data["h"].to_numpy(float)
+        if h.size:
+            lo, hi = 10.0 ** math.floor(math.log10(h.min())), 10.0 ** math.ceil(math.log10(h.max()))
+            ax.set_xlim(lo, hi)
+            ax.set_xticks(decade_ticks(lo, hi))
+        ax.set_xlabel("step h", fontsize=9)
+        ax.set_ylabel(f"estimate of d/d{kink.variable}", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(True, alpha=0.3)
+        at = f"{kink.variable} = {format_number(side.point)}"
+        ax.set_title(f"{kink.function} at {at}: {side.kind}, not differentiable\n"
+                     f"verdict: {kink.verdict} (no derivative to verify); one-sided estimates",
+                     fontsize=9, loc="left")  # fmt: skip
+        ax.legend(fontsize=7, loc="center right", framealpha=0.85)
+    return fig
+
+
+def write_kink_report(kink: Any, out_dir: str | Path, *, plot: bool = True) -> list[Path]:
+    """Write a kink's ``estimates.csv``, ``summary.md`` and (``plot``) ``error_vs_h.png``."""
+    from verifier.report.plots import figure_bytes
+    from verifier.report.tables import markdown_code, to_csv, to_markdown
+
+    out = Path(out_dir)
+    md = [f"# One-sided estimates at a kink: {markdown_code(kink.function)}", "",
+          to_markdown(kink.sides), "", *(f"- {x}" for x in kink.summary().splitlines()[1:]),
+          ""]  # fmt: skip
+    written = [out / "estimates.csv", out / FILE_NAMES["md"]]
+    write_atomic(written[0], to_csv(kink.frame))
+    write_atomic(written[1], "\n".join(md))
+    if plot and len(kink.frame):
+        written.append(out / FILE_NAMES["png"])
+        write_atomic(written[-1], figure_bytes(kink_figure(kink), "png"))
+    return written
 
 
 def sweep_plot_bytes(table: ErrorTable, format: str = "png") -> bytes:
