@@ -178,11 +178,21 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old_handler)
-            _local.armed = outer
-            if outer:  # the outer limit's alarm goes on
-                signal.setitimer(signal.ITIMER_REAL, max(1e-6, previous - time.monotonic()))
+            # an alarm that fires during this clean-up must not leave the timer, the handler
+            # or the deadline of this limit behind for the next unit of work: block it, then
+            # consume it if it came
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            try:
+                _local.deadline = previous
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if signal.SIGALRM in signal.sigpending():
+                    signal.sigwait({signal.SIGALRM})
+                signal.signal(signal.SIGALRM, old_handler)
+                _local.armed = outer
+                if outer:  # the outer limit's alarm goes on
+                    signal.setitimer(signal.ITIMER_REAL, max(1e-6, previous - time.monotonic()))
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
         _local.deadline = previous
 
 
