@@ -36,6 +36,7 @@ from typing import Any
 from verifier.errors import LimitError, VerifierError
 
 __all__ = [
+    "MAX_ORDER",
     "MAX_SECONDS",
     "OverBudget",
     "TimeUp",
@@ -50,6 +51,9 @@ __all__ = [
 
 #: the largest budget a user may ask for (one hour per unit)
 MAX_SECONDS = 3600.0
+#: the highest derivative a case or a problem may ask for: f^(10) of a short expression is
+#: already long, and a higher order is a typo
+MAX_ORDER = 10
 
 
 class TimeUp(BaseException):  # noqa: N818  BaseException: sympy's broad `except Exception` must not swallow it

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             )
         paths = [DEFAULT_CASES]
     from verifier.report.suite import draw_case, failure_lines, summary_text, write_suite_report
-    from verifier.suite.run import collect, run_case, run_suite
+    from verifier.suite.run import RUNNER_MODULES, collect, run_case, run_suite
 
     jobs = args.jobs or os.cpu_count() or 1
     bar = None
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     # with the HTML report, each case's figures are drawn where it ran (in the workers)
     runner = draw_case if "html" in formats else run_case
     if jobs > 1:  # N threads, each driving one process of the killable pool (started once)
-        modules = ("verifier.suite.run", runner.__module__)
+        modules = (*RUNNER_MODULES, runner.__module__)  # workers start with them loaded
         executor = local.enter_context(local_executor(jobs, modules))
     try:
         result = run_suite(

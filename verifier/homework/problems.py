@@ -27,13 +27,13 @@ from typing import Any
 
 from verifier.errors import CaseError, VerifierError
 from verifier.homework.answer import one_line
+from verifier.limits import MAX_ORDER
 
 __all__ = ["MAX_POINTS", "MAX_PROBLEMS", "Problem", "load_problems"]
 
 #: the largest score one problem may be worth, and the most problems in one file
 MAX_POINTS = 1e6
 MAX_PROBLEMS = 10_000
-MAX_ORDER = 10  # f^(10) of a short expression is already long: a higher order is a typo
 _ALLOWED = ("function", "id", "order", "points", "variable", "variables")
 
 

@@ -13,11 +13,11 @@ import re
 from typing import Any
 
 from verifier.errors import VerifierError
+from verifier.limits import MAX_ORDER
 from verifier.suite.schema import (
     MAX_BATCH,
     MAX_NETWORK_PARAMS,
     MAX_NETWORK_WORK,
-    MAX_ORDER,
     MAX_PER_DECADE,
     MAX_POINTS,
     MAX_STEPS,

@@ -54,7 +54,6 @@ __all__ = [
     "CaseOutcome",
     "SuiteResult",
     "collect",
-    "preload",
     "run_case",
     "run_case_within",
     "run_suite",
@@ -123,7 +122,7 @@ def run_case_within(
     """
     if seconds is None:
         return runner(case)
-    modules = tuple(dict.fromkeys(("verifier.suite.run", runner.__module__)))
+    modules = tuple(dict.fromkeys((*RUNNER_MODULES, runner.__module__)))
     out = run_bounded(runner, [case], seconds=seconds, what="the case", preload=modules)[0]
     return _error_outcome(case, out) if isinstance(out, BaseException) else out
 
@@ -175,14 +174,6 @@ RUNNER_MODULES = (
     "verifier.gradcheck",
     "verifier.policy",
 )
-
-
-def preload() -> None:
-    """Import :data:`RUNNER_MODULES` now (before a pool forks its workers)."""
-    import importlib
-
-    for name in RUNNER_MODULES:
-        importlib.import_module(name)
 
 
 def _outcomes(

@@ -58,7 +58,6 @@ MAX_STEPS = 400
 MAX_NETWORK_PARAMS = 1_000_000
 MAX_BATCH = 10_000
 MAX_POINTS = 50
-MAX_ORDER = 10  # the error model of f^(10) is already long; a higher order is a typo
 #: parameters x batch x estimated parameters (the seed's full 784-50-10 check at batch 100 is
 #: 1.6e11); the seed's nditer loop counts ten times (one Python step per parameter)
 MAX_NETWORK_WORK = 2e11
