@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "verifier"
 
 # text -> expression -> derivative and estimates -> comparison -> tables -> reports -> CLI
 LEVELS: dict[str, int] = {
+    "i18n": -1,  # the message catalogs: every module may speak through them
     "errors": 0,
     "files": 1,
     "limits": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -119,3 +120,69 @@ def test_tick_in_a_thread_uses_the_thread_deadline() -> None:
     t.start()
     t.join(5)
     assert seen == ["time up"]
+
+
+def _clean_state(handler: object) -> None:
+    """No deadline, no timer and the original SIGALRM handler: nothing left for the next unit."""
+    assert limits.deadline() == math.inf
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def _spin_until_timeup() -> None:
+    while True:  # a unit that never ends on its own; SIGALRM or tick() stops it
+        tick()
+
+
+@pytest.mark.parametrize("seconds", [1e-6, 1e-4, 1e-3])
+def test_tiny_budgets_leave_nothing_behind(seconds: float) -> None:
+    # CI once showed an alarm landing during a limit's set-up or clean-up (a 0.001 s
+    # --time-limit): the next 1,600 tests then saw a stale, passed deadline.  Hundreds of
+    # limits this small put the alarm in every window; after each one the state must be clean.
+    handler = signal.getsignal(signal.SIGALRM)
+    outcomes = set()
+    for i in range(300):
+        try:
+            with budget(seconds, "the unit"):
+                if i % 2:
+                    _spin_until_timeup()
+            outcomes.add("finished")
+        except OverBudget:
+            outcomes.add("over budget")
+        _clean_state(handler)
+    assert "over budget" in outcomes
+
+
+def test_tiny_inner_limits_keep_the_outer_deadline_and_alarm() -> None:
+    handler = signal.getsignal(signal.SIGALRM)
+    with limits.time_limit(30):
+        outer = limits.deadline()
+        for i in range(300):
+            try:
+                with budget(1e-5 * (1 + i % 7), "the inner unit"):
+                    _spin_until_timeup()
+            except OverBudget:
+                pass
+            assert limits.deadline() == outer  # the inner deadline is gone, the outer's holds
+            assert 0.0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30.0  # its alarm is re-armed
+    _clean_state(handler)
+
+
+def test_a_limit_never_left_is_closed_by_the_limit_around_it() -> None:
+    # an interrupt between a context manager's __enter__ and its body skips its __exit__:
+    # the enclosing limit's exit must still remove the orphan's deadline and its alarm
+    handler = signal.getsignal(signal.SIGALRM)
+    with limits.time_limit(30):
+        orphan = limits.time_limit(0.01)
+        orphan.__enter__()
+        assert limits.deadline() < time.monotonic() + 1
+    _clean_state(handler)
+    orphan.__exit__(None, None, None)  # closing it late (a garbage-collected wrapper): no effect
+    _clean_state(handler)
+
+
+def test_an_alarm_after_its_limit_closed_raises_nothing() -> None:
+    limits._on_alarm(signal.SIGALRM, None)  # no open limit: a late alarm is ignored
+    with limits.time_limit(30):
+        limits._on_alarm(signal.SIGALRM, None)  # an early alarm re-arms for the rest
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 25

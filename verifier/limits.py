@@ -25,12 +25,10 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from verifier.errors import LimitError, VerifierError
@@ -97,13 +95,22 @@ def check_seconds(value: float, option: str = "--time-limit") -> float:
 _local = threading.local()
 
 
+def _stack() -> list[time_limit]:
+    """This thread's open limits, outermost first (each keeps the tighter deadline)."""
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
 def deadline() -> float:
     """The current thread's deadline on the ``time.monotonic`` clock (``inf``: none).
 
     >>> deadline()
     inf
     """
-    return getattr(_local, "deadline", math.inf)
+    stack = getattr(_local, "stack", None)
+    return stack[-1].deadline if stack else math.inf
 
 
 def remaining() -> float:
@@ -130,7 +137,7 @@ def _signals_usable() -> bool:
         hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
         and (
-            getattr(_local, "armed", False)  # our own outer limit: nest inside it
+            any(limit.uses_signal for limit in _stack())  # our own outer limit: nest inside it
             or signal.getitimer(signal.ITIMER_REAL)[0] == 0.0  # nobody else's alarm is running
         )
     )
@@ -145,11 +152,38 @@ def signals_usable() -> bool:
     return _signals_usable()
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
+def _on_alarm(signum: int, frame: Any) -> None:
+    # One handler for every nested limit.  It judges by the innermost open deadline, not by
+    # which limit set the timer: an alarm that lands after its limit has closed (the work
+    # finished just as it fired) finds a later deadline, or none, and raises nothing.
+    stack = getattr(_local, "stack", None)
+    if not stack:
+        return
+    left = stack[-1].deadline - time.monotonic()
+    if left > 0:  # early, or meant for a limit closed since: wait for the rest
+        signal.setitimer(signal.ITIMER_REAL, left)
+        return
+    while frame is not None:
+        if frame.f_code in _LIMIT_CODE:
+            # a limit is being opened or closed: an exception now would escape before the
+            # `with` body is protected, or cut the clean-up short.  Ring again in a moment.
+            if any(limit.uses_signal for limit in stack):
+                signal.setitimer(signal.ITIMER_REAL, 1e-4)
+            return
+        frame = frame.f_back
+    raise TimeUp()
+
+
+_UNSET = object()
+
+
+class time_limit:  # noqa: N801  a context manager, used like a function
     """Bound the work inside: SIGALRM in a main thread (interrupts sympy), deadline checks always.
 
-    ``None`` or a non-positive number means no limit.
+    ``None`` or a non-positive number means no limit.  Open limits are kept on a per-thread
+    stack, and leaving one also closes any limit opened inside it that was never left (an
+    interrupt between two context managers' ``__enter__`` and their ``with`` body), so a
+    stale deadline can never outlive the work it bounded.
 
     >>> import time as _t
     >>> try:
@@ -160,51 +194,65 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     ... except TimeUp:
     ...     print("time up")
     time up
+    >>> deadline()
+    inf
     """
-    if seconds is None or seconds <= 0:
-        yield
-        return
-    seconds = check_seconds(seconds, "a time limit")
-    previous = deadline()
-    _local.deadline = min(previous, time.monotonic() + seconds)
-    armed = False
-    outer = getattr(_local, "armed", False)
-    old_handler: Any = None
-    if _signals_usable():
 
-        def _on_alarm(signum: int, frame: Any) -> None:
-            raise TimeUp()
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = (
+            None if seconds is None or seconds <= 0 else check_seconds(seconds, "a time limit")
+        )
+        self.deadline = math.inf
+        self.uses_signal = False
+        self.old_handler: Any = _UNSET
+        self._state = "new"
 
-        old_handler = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, max(1e-6, _local.deadline - time.monotonic()))
-        armed = _local.armed = True
-    try:
-        yield
-    finally:
-        if armed:
-            # an alarm that fires during this clean-up must not leave the timer, the handler
-            # or the deadline of this limit behind for the next unit of work: block it, then
-            # consume it if it came
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            try:
-                _local.deadline = previous
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                if signal.SIGALRM in signal.sigpending():
-                    signal.sigwait({signal.SIGALRM})
-                signal.signal(signal.SIGALRM, old_handler)
-                _local.armed = outer
-                if outer:  # the outer limit's alarm goes on
-                    signal.setitimer(signal.ITIMER_REAL, max(1e-6, previous - time.monotonic()))
-            finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
-        _local.deadline = previous
+    def __enter__(self) -> time_limit:
+        if self.seconds is None:
+            return self
+        stack = _stack()
+        self.deadline = min(deadline(), time.monotonic() + self.seconds)
+        self.uses_signal = _signals_usable()
+        owner = self.uses_signal and not any(limit.uses_signal for limit in stack)
+        self._state = "open"
+        stack.append(self)
+        if self.uses_signal:
+            if owner:
+                self.old_handler = signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, max(1e-6, self.deadline - time.monotonic()))
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self.seconds is not None and self._state == "open":
+            self._leave()
+        return False
+
+    def _leave(self) -> None:
+        self._state = "done"
+        stack = _stack()
+        at = next((i for i, limit in enumerate(stack) if limit is self), None)
+        if at is None:  # closed already by an enclosing limit
+            return
+        removed = stack[at:]  # this limit and any opened inside it that were never left
+        del stack[at:]
+        if not any(limit.uses_signal for limit in removed):
+            return
+        if any(limit.uses_signal for limit in stack):
+            # the enclosing limit's alarm goes on; if its deadline has passed, it fires at once
+            signal.setitimer(signal.ITIMER_REAL, max(1e-6, deadline() - time.monotonic()))
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        handler = next((lim.old_handler for lim in removed if lim.old_handler is not _UNSET), None)
+        if handler is not None:
+            signal.signal(signal.SIGALRM, handler)
 
 
-@contextlib.contextmanager
-def budget(seconds: float | None, what: str = "the work") -> Iterator[None]:
+class budget(time_limit):  # noqa: N801  a context manager, used like a function
     """:func:`time_limit`, with the timeout as :class:`OverBudget` (a clear error, no traceback).
 
     A timeout of an enclosing, tighter limit passes through as :class:`TimeUp` for that limit.
+    ``grace`` lets the work run that much longer before it is stopped (a backstop behind the
+    unit's own limit) while the error still names ``seconds``.
 
     >>> import time as _t
     >>> try:
@@ -216,14 +264,48 @@ def budget(seconds: float | None, what: str = "the work") -> Iterator[None]:
     ...     print(exc.message)
     over budget: the loop took longer than 0.05 s
     """
-    if seconds is None or seconds <= 0:
-        yield
-        return
-    own = time.monotonic() + seconds
-    try:
-        with time_limit(seconds):
-            yield
-    except TimeUp:
-        if deadline() < own:  # an outer, tighter deadline ran out: it is the outer's to report
-            raise
-        raise OverBudget(seconds, what) from None
+
+    def __init__(self, seconds: float | None, what: str = "the work", grace: float = 0.0) -> None:
+        limited = seconds is not None and seconds > 0
+        super().__init__(seconds + grace if limited else None)
+        self.reported = seconds
+        self.what = what
+        self.own = math.inf
+
+    def __enter__(self) -> budget:
+        self.own = math.inf if self.seconds is None else time.monotonic() + self.seconds
+        try:
+            super().__enter__()
+        except TimeUp:
+            self._translate()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        except TimeUp:
+            exc_type = TimeUp
+        if exc_type is not None and issubclass(exc_type, TimeUp):
+            self._translate()
+        return False
+
+    def _translate(self) -> None:
+        if deadline() < self.own:  # an outer, tighter deadline ran out: the outer's to report
+            raise TimeUp()
+        raise OverBudget(self.reported or 0.0, self.what) from None
+
+
+# The alarm handler never raises inside these (or anything they call): Python runs signal
+# handlers between bytecodes, a function's entry among them, and an exception there would skip
+# a clean-up or escape from ``__enter__`` before the ``with`` statement can call ``__exit__``.
+_LIMIT_CODE = frozenset(
+    f.__code__
+    for f in (
+        time_limit.__enter__,
+        time_limit.__exit__,
+        time_limit._leave,
+        budget.__enter__,
+        budget.__exit__,
+        budget._translate,
+    )
+)

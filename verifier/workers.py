@@ -17,12 +17,11 @@ import pickle
 import queue
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from verifier.errors import VerifierError
-from verifier.limits import OverBudget, TimeUp, deadline, signals_usable, time_limit
+from verifier.limits import OverBudget, budget, signals_usable
 
 __all__ = [
     "GRACE",
@@ -347,13 +346,6 @@ def run_bounded(
     return out
 
 
-@contextlib.contextmanager
-def _backstop(seconds: float, what: str) -> Iterator[None]:
-    own = time.monotonic() + seconds + GRACE
-    try:
-        with time_limit(seconds + GRACE):
-            yield
-    except TimeUp:
-        if deadline() < own:
-            raise
-        raise OverBudget(seconds, what) from None
+def _backstop(seconds: float, what: str) -> budget:
+    # as the pool's kill: the unit's own limit (``seconds``) goes first, this one GRACE later
+    return budget(seconds, what, grace=GRACE)
