@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from verifier.i18n import _
+
 #: the seed's three regimes (too low, right, too high) plus oscillation
 DEFAULT_RATES = "0.001,0.1,0.9,1.1"
 
@@ -37,8 +39,8 @@ def _numbers(text: str, what: str) -> list[float]:
             out.append(float(part))
         except ValueError:
             raise VerifierError(
-                f"{what}: {part!r} is not a number",
-                hint=f"comma-separated numbers, e.g. {what} 3,4",
+                _("{what}: {part!r} is not a number").format(what=what, part=part),
+                hint=_("comma-separated numbers, e.g. {what} 3,4").format(what=what),
             ) from None
     return out
 
@@ -115,7 +117,7 @@ def _run_network(args: argparse.Namespace) -> int:
 
     rates = [0.1] if args.lr is None else _numbers(args.lr, "--lr")
     if len(rates) != 1:
-        raise VerifierError("--network takes one learning rate", hint="e.g. --lr 0.1")
+        raise VerifierError(_("--network takes one learning rate"), hint=_("e.g. --lr 0.1"))
     steps = 5 if args.steps is None else args.steps
     tc = compare_training(
         (args.input, args.hidden, args.output),
@@ -179,9 +181,13 @@ def run(args: argparse.Namespace) -> int:
     if args.network:
         return _run_network(args)
     if not args.expr:
-        raise VerifierError("no expression given", hint="verifier descend 'x0^2 + x1^2' --from 3,4")
+        raise VerifierError(
+            _("no expression given"), hint=_("verifier descend 'x0^2 + x1^2' --from 3,4")
+        )
     if args.start is None:
-        raise VerifierError("--from is required", hint="one value per variable, e.g. --from 3,4")
+        raise VerifierError(
+            _("--from is required"), hint=_("one value per variable, e.g. --from 3,4")
+        )
     start = _numbers(args.start, "--from")
     rates = _numbers(DEFAULT_RATES if args.lr is None else args.lr, "--lr")
     variables = [v.strip() for v in args.variables.split(",")] if args.variables else None

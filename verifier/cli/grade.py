@@ -19,6 +19,7 @@ from pathlib import Path
 
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
+from verifier.i18n import _
 from verifier.limits import check_seconds
 
 
@@ -59,15 +60,17 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
             import distributed
         except ImportError:
             raise VerifierError(
-                "--scheduler needs the 'distributed' package",
-                hint="pip install 'verifier[dask]'",
+                _("--scheduler needs the 'distributed' package"),
+                hint=_("pip install 'verifier[dask]'"),
             ) from None
         try:
             client = distributed.Client(scheduler, timeout="5s")
         except OSError as exc:
             raise VerifierError(
-                f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                hint="start one with `dask scheduler` and `dask worker ADDRESS`",
+                _("cannot reach the Dask scheduler at {scheduler}: {exc}").format(
+                    scheduler=scheduler, exc=exc
+                ),
+                hint=_("start one with `dask scheduler` and `dask worker ADDRESS`"),
             ) from None
         try:
             yield client.get_executor()
@@ -75,7 +78,7 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
             client.close()
         return
     if jobs < 1:
-        raise VerifierError(f"--jobs must be >= 1, got {jobs}")
+        raise VerifierError(_("--jobs must be >= 1, got {jobs}").format(jobs=jobs))
     if jobs == 1:
         yield None
         return

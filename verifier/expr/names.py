@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 import sympy
 
 from verifier.errors import ParseError
+from verifier.i18n import _
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "symbol"]
 
@@ -244,19 +245,23 @@ def _check_variables(variables: Sequence[str] | str | None) -> tuple[str, ...] |
     names = (variables,) if isinstance(variables, str) else tuple(variables)
     for name in names:
         if not isinstance(name, str) or not name:
-            raise ParseError(f"invalid variable name {name!r}", hint="use names such as x, t, x0")
+            raise ParseError(
+                _("invalid variable name {name!r}").format(name=name),
+                hint=_("use names such as x, t, x0"),
+            )
         body = name.rstrip("0123456789")
         body = body[:-1] if body.endswith("_") and body != name else body
         ok = bool(body) and all((c.isascii() and c.isalpha()) or c in _GREEK for c in body)
         if not ok:
             raise ParseError(
-                f"invalid variable name {name!r}",
-                hint="a variable is letters (Latin or Greek), optionally followed by digits",
+                _("invalid variable name {name!r}").format(name=name),
+                hint=_("a variable is letters (Latin or Greek), optionally followed by digits"),
             )
         if name in FUNCTIONS or name in CONSTANTS:
             raise ParseError(
-                f"'{name}' cannot be a variable: it is a known "
-                f"{'function' if name in FUNCTIONS else 'constant'}",
-                hint="choose another variable name",
+                _("'{name}' cannot be a variable: it is a known {value}").format(
+                    name=name, value="function" if name in FUNCTIONS else "constant"
+                ),
+                hint=_("choose another variable name"),
             )
     return names

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier.errors import CaseError
+from verifier.i18n import _
 from verifier.suite.checks import check_semantics, parse_check
 from verifier.suite.schema import (
     CASE_TYPES,
@@ -150,13 +151,17 @@ def _file_problem(
     try:
         data = tomllib.loads(text)
     except RecursionError:
-        hint = "a case file needs no nesting deeper than a table of lists"
-        return None, None, CaseError("not valid TOML: nested too deeply", path=p, hint=hint)
+        hint = _("a case file needs no nesting deeper than a table of lists")
+        return None, None, CaseError(_("not valid TOML: nested too deeply"), path=p, hint=hint)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
-        hint = "check quotes, brackets and '=' on that line"
-        return None, None, CaseError(f"not valid TOML: {exc}", path=p, line=line, hint=hint)
+        hint = _("check quotes, brackets and '=' on that line")
+        return (
+            None,
+            None,
+            CaseError(_("not valid TOML: {exc}").format(exc=exc), path=p, line=line, hint=hint),
+        )
     lines = _Lines(text)
 
     def whole(message: str, key: str, hint: str | None = None) -> tuple[None, None, CaseError]:
@@ -180,7 +185,7 @@ def _file_problem(
         if key not in all_keys:
             hint = _did_you_mean(key, all_keys)
             err = CaseError(
-                "unknown key in [defaults]", path=p, key=key, line=lines.default(key), hint=hint
+                _("unknown key in [defaults]"), path=p, key=key, line=lines.default(key), hint=hint
             )
             return None, None, err
     raw_cases = data.get("case", [])
@@ -270,7 +275,9 @@ def read_cases(path: str | os.PathLike[str], *, check_expressions: bool = True) 
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (some editors write it)
     except (OSError, UnicodeDecodeError) as exc:
-        return CaseFile(p, (), (CaseError(f"cannot read the file: {exc}", path=p),))
+        return CaseFile(
+            p, (), (CaseError(_("cannot read the file: {exc}").format(exc=exc), path=p),)
+        )
     data, lines, problem = _file_problem(p, text)
     if data is None or lines is None:
         return CaseFile(p, (), (problem,) if problem else ())
@@ -332,6 +339,6 @@ def case_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
         elif p.is_file():
             out.append(p)
         else:
-            hint = "give case files or folders of them (default: cases/)"
-            raise CaseError("no such file or folder", path=str(p), hint=hint)
+            hint = _("give case files or folders of them (default: cases/)")
+            raise CaseError(_("no such file or folder"), path=str(p), hint=hint)
     return out
