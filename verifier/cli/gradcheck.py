@@ -140,15 +140,15 @@ def run(args: argparse.Namespace) -> int:
         if args.elements is not None:
             print(_worst(result.to_frame(elements=True), args.elements))
         if result.kink_hint:
-            print("note: " + result.kink_hint)
+            print(_("note: {note}").format(note=result.kink_hint))
         for note in result.notes:
-            print("note: " + note)
+            print(_("note: {note}").format(note=note))
         if result.dtype_warning:
-            print("warning: " + result.dtype_warning)
+            print(_("warning: {warning}").format(warning=result.dtype_warning))
     if args.out is not None:
         frame = result.to_frame(elements=args.elements is not None)
         write_atomic(Path(args.out) / "gradcheck.csv", frame.to_csv(index=False))
         if not args.quiet:
-            print(f"wrote {Path(args.out) / 'gradcheck.csv'}")
+            print(_("wrote {path}").format(path=Path(args.out) / "gradcheck.csv"))
     print(f"{result.verdict_line()} ({counts(result)})")
     return 0 if result.verdict == "pass" else 1

@@ -112,20 +112,33 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     paths = write_grades(graded, out)
     for warning in graded.attrs.get("warnings", []):
-        print(f"verifier grade: warning: {warning}", file=sys.stderr)
+        print(_("verifier grade: warning: {warning}").format(warning=warning), file=sys.stderr)
     if not len(graded) or (graded["verdict"] == "error").all():
         print(
-            f"verifier grade: error: no submission could be graded (see {paths['graded']})",
+            _("verifier grade: error: no submission could be graded (see {paths})").format(
+                paths=paths["graded"]
+            ),
             file=sys.stderr,
         )
         return 2
     if not args.quiet:
         counts = Counter(graded["verdict"])
         lines = [
-            f"graded {len(graded)} submissions ({graded.attrs['unique_answers']} distinct answers, "
-            f"{len(problems)} problems) in {elapsed:.1f} s: {counts['correct']} correct, "
-            f"{counts['incorrect']} incorrect, {counts['invalid']} invalid, {counts['error']} error"
+            _(
+                "graded {n} submissions ({unique} distinct answers, {problems} problems) in "
+                "{seconds:.1f} s: {correct} correct, {incorrect} incorrect, {invalid} invalid, "
+                "{error} error"
+            ).format(
+                n=len(graded),
+                unique=graded.attrs["unique_answers"],
+                problems=len(problems),
+                seconds=elapsed,
+                correct=counts["correct"],
+                incorrect=counts["incorrect"],
+                invalid=counts["invalid"],
+                error=counts["error"],
+            )  # fmt: skip
         ]
-        lines += [f"wrote {p}" for p in paths.values()]
+        lines += [_("wrote {path}").format(path=p) for p in paths.values()]
         print("\n".join(lines))
     return 0

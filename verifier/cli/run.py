@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
                 hint=_("check the pattern and the case ids (-k matches ids only)"),
             )
         if bar is not None:
-            bar.set_postfix_str("writing the report", refresh=True)
+            bar.set_postfix_str(_("writing the report"), refresh=True)
         written = (
             write_suite_report(
                 result, args.out, formats, progress=bar.update if bar is not None else None
@@ -169,9 +169,9 @@ def run(args: argparse.Namespace) -> int:
         print()
         print("\n".join(lines))
     if "index.html" in written:
-        print(f"\nreport: {written['index.html']}")
+        print("\n" + _("report: {path}").format(path=written["index.html"]))
     elif written:
-        print(f"\nreport files in {args.out}")
+        print("\n" + _("report files in {out}").format(out=args.out))
     for p in result.problems:
-        print(f"verifier run: error: {p}", file=sys.stderr)
+        print(_("verifier run: error: {p}").format(p=p), file=sys.stderr)
     return result.exit_code

@@ -188,7 +188,7 @@ def _list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     if bad or not items:
         raise VerifierError(
             _("unknown {what}: {value}").format(what=what, value=", ".join(bad) or "(none)"),
-            hint=_("choose from ") + ",".join(allowed),
+            hint=_("choose from {choices}").format(choices=",".join(allowed)),
         )
     return list(dict.fromkeys(items))
 
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         print(table.summary())
     written = write_sweep_report(table, args.out, formats, plot=args.plot)
     if not args.quiet:
-        print("wrote " + ", ".join(str(p) for p in written))
+        print(_("wrote {paths}").format(paths=", ".join(str(p) for p in written)))
     return 0 if table.passed else 1
 
 
@@ -247,5 +247,5 @@ def _report_kink(kink: Any, args: argparse.Namespace) -> int:
         print(kink.summary())
     written = write_kink_report(kink, args.out, plot=args.plot)
     if not args.quiet:
-        print("wrote " + ", ".join(str(p) for p in written))
+        print(_("wrote {paths}").format(paths=", ".join(str(p) for p in written)))
     return 0 if kink.passed else 1

@@ -327,7 +327,7 @@ class _Builder:
                         num=self._num(e),
                         where=where,
                         cap=cap,
-                        value="a number" if b.is_number else "an expression with variables",
+                        value=_("a number") if b.is_number else _("an expression with variables"),
                     ),
                     limit="max_exponent" if b.is_number else "max_symbolic_exponent",
                     hint=_("powers this large are not homework notation"),
@@ -448,8 +448,8 @@ class _Builder:
         """A number for a message; never str() of a huge integer (Python refuses > 4,300 digits)."""
         if r.is_Rational and max(abs(r.p), r.q) >= 10**30:
             if r.is_Integer:
-                return f"about 10^{cls._digits(r) - 1}"
-            return f"(a fraction of {cls._digits(r)}-digit numbers)"
+                return _("about {power}").format(power=f"10^{cls._digits(r) - 1}")
+            return _("(a fraction of {n}-digit numbers)").format(n=cls._digits(r))
         return str(r)
 
     # -- constructors

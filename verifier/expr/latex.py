@@ -136,6 +136,7 @@ class _Translator:
         self.origin.extend([pos] * len(s))
 
     def err(self, message: str, pos: int, hint: str | None = _HINT) -> ParseError:
+        hint = _(hint) if hint == _HINT else hint
         return ParseError(message, text=self.text, position=pos, hint=hint)
 
     def ch(self, k: int = 0) -> str:
@@ -234,7 +235,7 @@ class _Translator:
             self.emit("(" if c == "[" else ")", pos)
             self.i += 1
         elif c in _CHAR_ERRORS:
-            raise self.err(_CHAR_ERRORS[c], pos)
+            raise self.err(_(_CHAR_ERRORS[c]), pos)
         elif c in "\n\r\t~":
             self.emit(" ", pos)
             self.i += 1
@@ -276,7 +277,7 @@ class _Translator:
             raise self.err(
                 _("unknown LaTeX command '\\{name}'").format(name=name),
                 pos,
-                _("did you mean ") + " or ".join("\\" + c for c in close) + "?"
+                _("did you mean {names}?").format(names=_(" or ").join("\\" + c for c in close))
                 if close
                 else _(
                     "known commands: \\frac, \\sqrt, \\sin, \\cos, \\ln, \\exp, \\pi, \\cdot, "
@@ -497,7 +498,7 @@ def parse_latex(
         )
     tr = translate(text, limits)
     if not tr.plain.strip():
-        raise ParseError(_("the formula is empty"), text=text, position=0, hint=_HINT)
+        raise ParseError(_("the formula is empty"), text=text, position=0, hint=_(_HINT))
     inner = dataclasses.replace(limits, max_length=max(limits.max_length, len(tr.plain)))
     try:
         parsed = parse_with_warnings(

@@ -49,6 +49,7 @@ from verifier.i18n import _
 def _char_error(text: str, pos: int) -> ParseError:
     ch = text[pos]
     hint = _CHAR_HINTS.get(ch)
+    hint = None if hint is None else _(hint)
     category = unicodedata.category(ch)
     if hint is None:
         if category == "Cf":
@@ -352,7 +353,8 @@ class _Lexer:
     def _declared_note(self) -> str:
         if self.infer:
             return ""
-        return f" (declared variables: {', '.join(self.declared) or 'none'})"
+        names = ", ".join(self.declared) or _("none")
+        return _(" (declared variables: {names})").format(names=names)
 
     def _split(
         self, run: str, start: int, end: int, has_suffix: bool = False

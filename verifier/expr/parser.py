@@ -307,7 +307,9 @@ class _Parser(_Reader):
             if t.sci:
                 typed = self.src(t.start, t.end)
                 self.ambiguous(
-                    f"the number {self._plain_number(t.value)} (scientific notation)",
+                    _("the number {number} (scientific notation)").format(
+                        number=self._plain_number(t.value)
+                    ),
                     typed.replace("e", "*e", 1).replace("E", "*E", 1),
                     t.start,
                     typed,
@@ -481,7 +483,10 @@ class _Parser(_Reader):
             if len(args) >= hi:
                 raise self.err(
                     _("'{name}' takes {value}").format(
-                        name=name, value="one argument" if hi == 1 else f"at most {hi} arguments"
+                        name=name,
+                        value=_("one argument")
+                        if hi == 1
+                        else _("at most {n} arguments").format(n=hi),
                     ),
                     comma.start,
                     _("log(x, b) is the only two-argument form besides root(x, n)"),

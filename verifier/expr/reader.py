@@ -87,7 +87,7 @@ class _Reader:
 
     def describe(self, t: _Tok) -> str:
         if t.kind == "end":
-            return "the end of the expression"
+            return _("the end of the expression")
         return f"'{self.text[t.start : t.end]}'"
 
     # -- depth and readings

@@ -149,9 +149,9 @@ def one_line(exc: VerifierError) -> str:
     msg = exc.message
     pos = getattr(exc, "position", None)
     if pos is not None:
-        msg += f" at position {pos}"
+        msg += _(" at position {position}").format(position=pos)
     if exc.hint:
-        msg += f" (hint: {exc.hint})"
+        msg += _(" (hint: {hint})").format(hint=exc.hint)
     return " ".join(msg.split())
 
 

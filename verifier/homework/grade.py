@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from verifier.i18n import _, language
+from verifier.i18n import N_, _, language
 from verifier.points import format_point
 
 __all__ = ["VERDICTS", "Counterexample", "Grade"]
 
-VERDICTS = ("correct", "incorrect", "invalid")
+VERDICTS = (N_("correct"), N_("incorrect"), N_("invalid"))
 
 
 def _fmt_number(value: float | None, other: float | None = None) -> str:

@@ -85,8 +85,8 @@ class _Lines:
 
 def _hint(key: str) -> str:
     close = difflib.get_close_matches(key, _ALLOWED, n=2, cutoff=0.6)
-    guess = f"did you mean {' or '.join(close)}? " if close else ""
-    return f"{guess}allowed keys: {', '.join(_ALLOWED)}"
+    guess = _("did you mean {names}? ").format(names=_(" or ").join(close)) if close else ""
+    return guess + _("allowed keys: {keys}").format(keys=", ".join(_ALLOWED))
 
 
 def _problem(t: dict[str, Any], i: int, fail: Any) -> Problem | None:

@@ -418,10 +418,11 @@ class Engine:
     def _unsupported(self, expr: sympy.Expr, var: sympy.Symbol) -> Step:
         func = expr.func
         undefined = isinstance(func, sympy.core.function.UndefinedFunction)
-        kind = "function" if isinstance(expr, sympy.Function) or undefined else "construct"
+        kind = _("function") if isinstance(expr, sympy.Function) or undefined else _("construct")
         head = f"{kind} {getattr(func, '__name__', str(func))}"
         if self.fallback:
-            return Step("fallback", expr, var, sympy.diff(expr, var), note=f"no rule for {head}")
+            note = _("no rule for {head}").format(head=head)
+            return Step("fallback", expr, var, sympy.diff(expr, var), note=note)
         shown = str(expr)
         if len(shown) > 80:
             shown = shown[:77] + "..."
