@@ -159,3 +159,27 @@ def test_lookup_follows_the_chosen_language():
         assert _("hint: {hint}") == "힌트: {hint}"
     with use_language("en"):
         assert _("hint: {hint}") == "hint: {hint}"
+
+
+def _marked_inside_fstrings(path: Path) -> list[str]:
+    """``_("...")`` written inside an f-string: the extractor does not see it there, so the
+    message would never reach a catalog (and never be translated)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bad = []
+    for fstring in ast.walk(tree):
+        if not isinstance(fstring, ast.JoinedStr):
+            continue
+        for node in ast.walk(fstring):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) in KEYWORDS
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                bad.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return bad
+
+
+def test_no_message_is_marked_inside_an_fstring():
+    bad = [b for p in sorted(PACKAGE.rglob("*.py")) for b in _marked_inside_fstrings(p)]
+    assert not bad
