@@ -365,7 +365,7 @@ def crosscheck(
     n = len(passes)
     op = f"d^{n}/" + " ".join(f"d{v}" for v in reversed(passes)) if n > 1 else f"d/d{var}"
     if ours == theirs:
-        return Verdict("pass", rule.name, "the rule engine and sympy.diff agree symbolically")
+        return Verdict("pass", rule.name, _("the rule engine and sympy.diff agree symbolically"))
     rows = (
         points_array(points, names)
         if points is not None
@@ -388,12 +388,24 @@ def crosscheck(
         return Verdict(
             "fail",
             rule.name,
-            f"the rule engine's {op} = {ours} differs from sympy.diff's {theirs} at "
-            f"{format_point(pd_, names)} ({float(a):.17g} vs {float(b):.17g})",
+            _(
+                "the rule engine's {op} = {ours} differs from sympy.diff's {theirs} at {point} ({a:.17g} vs {b:.17g})"
+            ).format(
+                op=op,
+                ours=ours,
+                theirs=theirs,
+                point=format_point(pd_, names),
+                a=float(a),
+                b=float(b),
+            ),
         )
     if not checked:
-        return Verdict("inconclusive", rule.name, "no point where both derivatives are defined")
-    return Verdict("pass", rule.name, f"the rule engine and sympy.diff agree at {checked} points")
+        return Verdict("inconclusive", rule.name, _("no point where both derivatives are defined"))
+    return Verdict(
+        "pass",
+        rule.name,
+        _("the rule engine and sympy.diff agree at {checked} points").format(checked=checked),
+    )
 
 
 def _close(a: Any, b: Any, rule: Any, scale: float) -> bool:
