@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from verifier.i18n import _
+
 __all__ = ["Comparison", "compare", "relative_error", "split_high_precision"]
 
 DEFAULT_RTOL = 1e-7
@@ -164,7 +166,7 @@ def compare(
     True
     """
     if rtol < 0 or atol < 0 or floor < 0:
-        raise ValueError("rtol, atol and floor must be >= 0")
+        raise ValueError(_("rtol, atol and floor must be >= 0"))
     ref_hi, ref_lo = split_high_precision(reference)
     est = np.asarray(estimate, dtype=np.float64)
     ref_hi, ref_lo, est = np.broadcast_arrays(ref_hi, ref_lo, est)

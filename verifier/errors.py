@@ -15,6 +15,8 @@ hint: did you mean sin?
 
 from __future__ import annotations
 
+from verifier.i18n import _
+
 __all__ = [
     "VerifierError",
     "ParseError",
@@ -36,7 +38,7 @@ class VerifierError(Exception):
     def __str__(self) -> str:
         text = self.message
         if self.hint:
-            text += f"\nhint: {self.hint}"
+            text += "\n" + _("hint: {hint}").format(hint=self.hint)
         return text
 
 
@@ -68,12 +70,12 @@ class ParseError(VerifierError):
     def __str__(self) -> str:
         text = self.message
         if self.position is not None:
-            text += f" at position {self.position}"
+            text += _(" at position {position}").format(position=self.position)
         caret = self.caret_line
         if caret:
             text += "\n" + caret
         if self.hint:
-            text += f"\nhint: {self.hint}"
+            text += "\n" + _("hint: {hint}").format(hint=self.hint)
         return text
 
 
@@ -117,14 +119,14 @@ class CaseError(VerifierError):
         self.line = line
 
     def __str__(self) -> str:
-        where = self.path or "<case file>"
+        where = self.path or _("<case file>")
         if self.line is not None:
             where += f":{self.line}"
         if self.case_id:
-            where += f": case '{self.case_id}'"
+            where += _(": case '{case}'").format(case=self.case_id)
         if self.key:
-            where += f": key '{self.key}'"
+            where += _(": key '{key}'").format(key=self.key)
         text = f"{where}: {self.message}"
         if self.hint:
-            text += f"\nhint: {self.hint}"
+            text += "\n" + _("hint: {hint}").format(hint=self.hint)
         return text

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from verifier.errors import VerifierError
+from verifier.i18n import _
 
 __all__ = ["write_atomic", "atomic_path", "check_out_dir", "file_mode"]
 
@@ -58,7 +59,8 @@ def check_out_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
     target = Path(path)
     if target.exists() and not target.is_dir():
         raise VerifierError(
-            f"{option} {target} is a file, not a folder", hint="choose a folder for the report"
+            _("{option} {target} is a file, not a folder").format(option=option, target=target),
+            hint=_("choose a folder for the report"),
         )
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -71,8 +73,10 @@ def check_out_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
             os.unlink(probe)
     except OSError as exc:
         raise VerifierError(
-            f"{option} {target} cannot be written: {exc.strerror or exc}",
-            hint="choose a folder you can write to, on a disk with free space",
+            _("{option} {target} cannot be written: {value}").format(
+                option=option, target=target, value=exc.strerror or exc
+            ),
+            hint=_("choose a folder you can write to, on a disk with free space"),
         ) from None
     return target
 

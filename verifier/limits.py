@@ -32,6 +32,7 @@ import time
 from typing import Any
 
 from verifier.errors import LimitError, VerifierError
+from verifier.i18n import N_, _
 
 __all__ = [
     "MAX_ORDER",
@@ -65,11 +66,13 @@ class OverBudget(LimitError):  # noqa: N818  a result, worded the same on every 
     'over budget: the answer took longer than 2 s\\nhint: simplify it, or allow more time (--time-limit)'
     """
 
-    def __init__(self, seconds: float, what: str = "the work") -> None:
-        super().__init__(
-            f"over budget: {what} took longer than {seconds:g} s",
+    def __init__(self, seconds: float, what: str = N_("the work")) -> None:
+        super().__init__(  # ``what``: marked with N_ where it is written, translated here
+            _("over budget: {what} took longer than {seconds} s").format(
+                what=_(what), seconds=f"{seconds:g}"
+            ),
             limit="time",
-            hint="simplify it, or allow more time (--time-limit)",
+            hint=_("simplify it, or allow more time (--time-limit)"),
         )
         self.seconds = seconds
 
@@ -87,7 +90,9 @@ def check_seconds(value: float, option: str = "--time-limit") -> float:
     v = float(value)
     if not (math.isfinite(v) and 0 < v <= MAX_SECONDS):
         raise VerifierError(
-            f"{option} must be a number of seconds > 0 and <= {MAX_SECONDS:g}, got {value}"
+            _("{option} must be a number of seconds > 0 and <= {most}, got {value}").format(
+                option=option, most=f"{MAX_SECONDS:g}", value=value
+            )
         )
     return v
 
@@ -265,7 +270,9 @@ class budget(time_limit):  # noqa: N801  a context manager, used like a function
     over budget: the loop took longer than 0.05 s
     """
 
-    def __init__(self, seconds: float | None, what: str = "the work", grace: float = 0.0) -> None:
+    def __init__(
+        self, seconds: float | None, what: str = N_("the work"), grace: float = 0.0
+    ) -> None:
         limited = seconds is not None and seconds > 0
         super().__init__(seconds + grace if limited else None)
         self.reported = seconds

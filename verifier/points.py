@@ -22,6 +22,7 @@ import numpy as np
 import sympy
 
 from verifier.errors import VerifierError
+from verifier.i18n import _
 
 __all__ = ["format_exact", "format_number", "format_point", "points_array", "variables_of"]
 
@@ -76,10 +77,13 @@ def _as_float(value: Any, where: str) -> float:
         v = float(value)
     except (TypeError, ValueError):
         raise VerifierError(
-            f"point value {value!r} for {where} is not a number", hint="use e.g. 1.3 or x0=1,x1=3"
+            _("point value {value!r} for {where} is not a number").format(value=value, where=where),
+            hint=_("use e.g. 1.3 or x0=1,x1=3"),
         ) from None
     if not math.isfinite(v):
-        raise VerifierError(f"point value {value!r} for {where} is not finite")
+        raise VerifierError(
+            _("point value {value!r} for {where} is not finite").format(value=value, where=where)
+        )
     return v
 
 
@@ -105,8 +109,8 @@ def points_array(points: Any, variables: Sequence[str]) -> np.ndarray:
         arr = np.array([[_as_float(points, variables[0])]]) if m == 1 else None
         if arr is None:
             raise VerifierError(
-                f"one number cannot be a point of ({', '.join(variables)})",
-                hint="give a mapping such as x0=1,x1=3",
+                _("one number cannot be a point of ({items})").format(items=", ".join(variables)),
+                hint=_("give a mapping such as x0=1,x1=3"),
             )
     else:
         rows = []
@@ -116,27 +120,35 @@ def points_array(points: Any, variables: Sequence[str]) -> np.ndarray:
                 missing = [v for v in variables if v not in p]
                 if missing or extra:
                     raise VerifierError(
-                        f"point {dict(p)} does not match the variables ({', '.join(variables)})",
-                        hint="name every variable once, e.g. x0=1,x1=3",
+                        _("point {dict} does not match the variables ({items})").format(
+                            dict=dict(p), items=", ".join(variables)
+                        ),
+                        hint=_("name every variable once, e.g. x0=1,x1=3"),
                     )
                 rows.append([_as_float(p[v], v) for v in variables])
             elif np.ndim(p) == 0:
                 if m != 1:
                     raise VerifierError(
-                        f"point {p!r} is one number but there are {m} variables",
-                        hint="give a mapping such as x0=1,x1=3",
+                        _("point {p!r} is one number but there are {m} variables").format(p=p, m=m),
+                        hint=_("give a mapping such as x0=1,x1=3"),
                     )
                 rows.append([_as_float(p, variables[0])])
             else:
                 vals = [_as_float(a, "point") for a in p]
                 if len(vals) != m:
-                    raise VerifierError(f"point {list(p)} needs {m} coordinates")
+                    raise VerifierError(
+                        _("point {list} needs {m} coordinates").format(list=list(p), m=m)
+                    )
                 rows.append(vals)
         arr = np.array(rows, dtype=np.float64).reshape(-1, m)
     if arr.shape[1] != m:
-        raise VerifierError(f"points have {arr.shape[1]} coordinates but there are {m} variables")
+        raise VerifierError(
+            _("points have {shape} coordinates but there are {m} variables").format(
+                shape=arr.shape[1], m=m
+            )
+        )
     if not np.all(np.isfinite(arr)):
-        raise VerifierError("points must be finite numbers")
+        raise VerifierError(_("points must be finite numbers"))
     return arr
 
 

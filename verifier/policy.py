@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from verifier.compare import Comparison, compare
+from verifier.i18n import _
 from verifier.numeric.stencils import EPS, Stencil, get_stencil
 from verifier.points import format_number
 
@@ -257,12 +258,18 @@ def judge_derivative(reference: Any, value: Any, scale: float | None = None) -> 
     rel = float(cmp.rel_error[0])
     rule = POLICY["derivative"]
     if cmp.ok:
-        return Verdict("pass", rule.name, "matches the derivative")
+        return Verdict("pass", rule.name, _("matches the derivative"))
     return Verdict(
         "fail",
         rule.name,
-        f"claimed {format_number(value)} but the derivative is {format_number(reference)} "
-        f"(relative difference {format_number(rel, 2)} > {rule.rtol:g})",
+        _(
+            "claimed {number} but the derivative is {number2} (relative difference {number3} > {rtol:g})"
+        ).format(
+            number=format_number(value),
+            number2=format_number(reference),
+            number3=format_number(rel, 2),
+            rtol=rule.rtol,
+        ),
     )
 
 
@@ -321,7 +328,9 @@ def judge_order(
     valid = np.isfinite(err) & (h > 0)
     if not valid.any():
         rule = POLICY["unfitted"]
-        return OrderJudgement("inconclusive", rule.name, "unfitted", math.nan, "no finite estimate")
+        return OrderJudgement(
+            "inconclusive", rule.name, "unfitted", math.nan, _("no finite estimate")
+        )
     # exact: the error is at the round-off level at every step (10x slack for f's own ulps)
     floor = 10 * ro + 4 * EPS * max(scale, 1e-300)
     if np.all(err[valid] <= floor[valid]):
@@ -335,8 +344,10 @@ def judge_order(
             "unfitted",
             "unfitted",
             math.nan,
-            "too few steps where truncation dominates round-off to measure the order; "
-            "widen the h range",
+            _(
+                "too few steps where truncation dominates round-off to measure the order; "
+                "widen the h range"
+            ),
         )
     order = np.argsort(h[measurable])
     hs, es = h[measurable][order], err[measurable][order]  # ascending h
@@ -352,8 +363,10 @@ def judge_order(
                 "unfitted",
                 "unfitted",
                 math.nan,
-                "round-off swamps the small steps and too few larger steps remain to measure "
-                "the order; widen the h range",
+                _(
+                    "round-off swamps the small steps and too few larger steps remain to measure "
+                    "the order; widen the h range"
+                ),
             )
     if plateau is not None:
         lo, hi = plateau
@@ -363,9 +376,14 @@ def judge_order(
             rule.name,
             "order",
             _slope(hs, es) if len(hs) >= 2 else math.nan,
-            f"the error stays near {format_number(es[0], 2)} from h = {format_number(lo, 2)} "
-            f"to {format_number(hi, 2)} instead of falling like h^{p}: the estimates converge "
-            "to a different value than the reference derivative",
+            _(
+                "the error stays near {number} from h = {number2} to {number3} instead of falling like h^{p}: the estimates converge to a different value than the reference derivative"
+            ).format(
+                number=format_number(es[0], 2),
+                number2=format_number(lo, 2),
+                number3=format_number(hi, 2),
+                p=p,
+            ),
         )
     return _fitted(st, hs, es, leading_derivative, scale)
 
@@ -415,9 +433,14 @@ def _fitted(
             rule.name,
             "breakdown",
             observed,
-            f"order {p} holds for h <= {format_number(hs[run - 1], 2)} (slope "
-            f"{observed:.2f}) but breaks down by h = {format_number(hs[run], 2)}: higher-order "
-            "terms or a singularity nearby (advisory)",
+            _(
+                "order {p} holds for h <= {number} (slope {observed:.2f}) but breaks down by h = {number2}: higher-order terms or a singularity nearby (advisory)"
+            ).format(
+                p=p,
+                number=format_number(hs[run - 1], 2),
+                observed=observed,
+                number2=format_number(hs[run], 2),
+            ),
         )
     overall = _slope(hs, es)
     vanishing = math.isfinite(leading) and leading <= 1e-9 * max(scale, 1.0)
@@ -428,8 +451,9 @@ def _fitted(
             rule.name,
             "higher_order",
             overall,
-            f"f^({st.truncation_derivative}) = 0 here, so the h^{p} term vanishes: observed "
-            f"order {overall:.2f} > {p} (advisory)",
+            _(
+                "f^({truncation_derivative}) = 0 here, so the h^{p} term vanishes: observed order {overall:.2f} > {p} (advisory)"
+            ).format(truncation_derivative=st.truncation_derivative, p=p, overall=overall),
         )
     rule = POLICY["order_unclear"]
     return OrderJudgement(
@@ -437,8 +461,9 @@ def _fitted(
         rule.name,
         "order_unclear",
         overall,
-        f"observed order {overall:.2f} where theory says {p}: the error falls with h but f "
-        "changes fast near the point (advisory)",
+        _(
+            "observed order {overall:.2f} where theory says {p}: the error falls with h but f changes fast near the point (advisory)"
+        ).format(overall=overall, p=p),
     )
 
 
@@ -484,14 +509,16 @@ def meaningful_step(
         return Verdict(
             "inconclusive",
             rule.name,
-            f"h = {h:g} is below the float spacing of {n} of {xa.size} values (x + h == x): "
-            "the difference measures nothing; use h around 1e-4 to 1e-6",
+            _(
+                "h = {h:g} is below the float spacing of {n} of {size} values (x + h == x): the difference measures nothing; use h around 1e-4 to 1e-6"
+            ).format(h=h, n=n, size=xa.size),
         )
     if not (bound <= rtol * quantity):
         return Verdict(
             "inconclusive",
             rule.name,
-            f"at h = {h:g} the difference's own error bound {bound:.2g} exceeds {rtol:g} x "
-            f"the quantity measured ({quantity:.2g}): round-off or truncation at this h swamps it",
+            _(
+                "at h = {h:g} the difference's own error bound {bound:.2g} exceeds {rtol:g} x the quantity measured ({quantity:.2g}): round-off or truncation at this h swamps it"
+            ).format(h=h, bound=bound, rtol=rtol, quantity=quantity),
         )
-    return Verdict("pass", rule.name, "the step can resolve the quantity")
+    return Verdict("pass", rule.name, _("the step can resolve the quantity"))

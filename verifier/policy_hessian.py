@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from verifier.compare import compare
+from verifier.i18n import _
 from verifier.points import format_number
 from verifier.policy import POLICY, Verdict
 
@@ -36,13 +37,21 @@ def judge_hessian(exact: Any, estimate: Any, variables: tuple[str, ...] = ()) ->
     scale = max([abs(float(v)) for v in ex.ravel()] + [1.0])
     cmp = compare(ex, est, rtol=0.0, atol=max(rule.rtol * scale, rule.atol))
     if cmp.ok:
-        return Verdict("pass", rule.name, "the numeric Hessian agrees with the exact one")
+        return Verdict("pass", rule.name, _("the numeric Hessian agrees with the exact one"))
     i, j = np.unravel_index(int(np.nanargmax(cmp.abs_error)), est.shape)
     names = variables or tuple(f"x{k}" for k in range(est.shape[0]))
     return Verdict(
         "fail",
         rule.name,
-        f"d^2f/d{names[i]} d{names[j]}: numeric {format_number(est[i, j])} vs exact "
-        f"{format_number(float(ex[i, j]))} (difference {format_number(float(cmp.abs_error[i, j]), 2)}"
-        f" > {rule.rtol:g} x {format_number(scale, 2)})",
+        _(
+            "d^2f/d{names} d{names2}: numeric {number} vs exact {number2} (difference {number3} > {rtol:g} x {number4})"
+        ).format(
+            names=names[i],
+            names2=names[j],
+            number=format_number(est[i, j]),
+            number2=format_number(float(ex[i, j])),
+            number3=format_number(float(cmp.abs_error[i, j]), 2),
+            rtol=rule.rtol,
+            number4=format_number(scale, 2),
+        ),
     )

@@ -34,6 +34,7 @@ import numpy as np
 import sympy
 
 from verifier.errors import DomainError, VerifierError
+from verifier.i18n import _
 from verifier.limits import tick
 from verifier.numeric.estimate import finite_difference
 from verifier.numeric.evaluate import (
@@ -98,14 +99,20 @@ def derivative(
 def _point_dict(point: Any, names: Sequence[str]) -> dict[str, float]:
     arr = points_array(point, names)
     if arr.shape[0] != 1:
-        raise VerifierError("expected one point")
+        raise VerifierError(_("expected one point"))
     return dict(zip(names, (float(v) for v in arr[0]), strict=True))
 
 
 def _domain_error(what: str, expr: Any, where: str, reason: str, pd_: dict, hint: str):
-    kind, _, detail = reason.partition(": ")
+    kind, _sep, detail = reason.partition(": ")
     detail = f" ({detail})" if detail else ""
-    return DomainError(f"{what} = {expr} is {kind} at {where}{detail}", point=pd_, hint=hint)
+    return DomainError(
+        _("{what} = {expr} is {kind} at {where}{detail}").format(
+            what=what, expr=expr, kind=kind, where=where, detail=detail
+        ),
+        point=pd_,
+        hint=hint,
+    )
 
 
 def exact_value(
@@ -132,7 +139,7 @@ def exact_value(
     hint: choose a point inside the domain of f
     """
     if dps < 30:
-        raise VerifierError(f"exact values need at least 30 digits, not {dps}")
+        raise VerifierError(_("exact values need at least 30 digits, not {dps}").format(dps=dps))
     names = variables_of(expr, variables)
     pd_ = _point_dict(point, names)
     try:
@@ -233,9 +240,11 @@ def _one_sided(
             left = finite_difference(shifted, "backward", step)
     except Undefined:
         raise DomainError(
-            f"f = {expr} is not defined on both sides of {where}",
+            _("f = {expr} is not defined on both sides of {where}").format(expr=expr, where=where),
             point=pd_,
-            hint="a derivative needs f defined around the point; move the point inside the domain",
+            hint=_(
+                "a derivative needs f defined around the point; move the point inside the domain"
+            ),
         ) from None
     return f0, left, right, step
 
@@ -249,12 +258,21 @@ def _check_one_sided(
     kind = _sides_kind(f0, left, right, step)
     if kind != "smooth":
         raise DomainError(
-            f"f = {expr} is not differentiable at {where}: {kind} from "
-            f"{', '.join(non_smooth_heads(expr))} (one-sided derivatives: left "
-            f"{float(left):.6g}, right {float(right):.6g})",
+            _(
+                "f = {expr} is not differentiable at {where}: {kind} from {items} (one-sided derivatives: left {left:.6g}, right {right:.6g})"
+            ).format(
+                expr=expr,
+                where=where,
+                kind=kind,
+                items=", ".join(non_smooth_heads(expr)),
+                left=float(left),
+                right=float(right),
+            ),
             point=pd_,
-            hint="forward and backward differences converge to different values here; "
-            "study a point where f is smooth",
+            hint=_(
+                "forward and backward differences converge to different values here; "
+                "study a point where f is smooth"
+            ),
         )
 
 
@@ -289,9 +307,11 @@ def exact_derivative(
     fx = compile_function(expr, names)(*[pd_[v] for v in names])
     if not np.all(np.isfinite(fx)):
         raise DomainError(
-            f"f = {expr} is not finite in float64 at {format_point(pd_, names)}",
+            _("f = {expr} is not finite in float64 at {point}").format(
+                expr=expr, point=format_point(pd_, names)
+            ),
             point=pd_,
-            hint="the value overflows float64; choose a smaller point or rescale f",
+            hint=_("the value overflows float64; choose a smaller point or rescale f"),
         )
     if any(isinstance(n, NON_SMOOTH) for n in sympy.preorder_traversal(expr)):
         _check_one_sided(expr, var, pd_, names)
@@ -302,8 +322,10 @@ def exact_derivative(
         raise DomainError(
             exc.message,
             point=pd_,
-            hint="f is not differentiable there (vertical tangent or singular derivative); "
-            "choose another point",
+            hint=_(
+                "f is not differentiable there (vertical tangent or singular derivative); "
+                "choose another point"
+            ),
         ) from None
 
 
@@ -343,7 +365,7 @@ def crosscheck(
     n = len(passes)
     op = f"d^{n}/" + " ".join(f"d{v}" for v in reversed(passes)) if n > 1 else f"d/d{var}"
     if ours == theirs:
-        return Verdict("pass", rule.name, "the rule engine and sympy.diff agree symbolically")
+        return Verdict("pass", rule.name, _("the rule engine and sympy.diff agree symbolically"))
     rows = (
         points_array(points, names)
         if points is not None
@@ -366,12 +388,24 @@ def crosscheck(
         return Verdict(
             "fail",
             rule.name,
-            f"the rule engine's {op} = {ours} differs from sympy.diff's {theirs} at "
-            f"{format_point(pd_, names)} ({float(a):.17g} vs {float(b):.17g})",
+            _(
+                "the rule engine's {op} = {ours} differs from sympy.diff's {theirs} at {point} ({a:.17g} vs {b:.17g})"
+            ).format(
+                op=op,
+                ours=ours,
+                theirs=theirs,
+                point=format_point(pd_, names),
+                a=float(a),
+                b=float(b),
+            ),
         )
     if not checked:
-        return Verdict("inconclusive", rule.name, "no point where both derivatives are defined")
-    return Verdict("pass", rule.name, f"the rule engine and sympy.diff agree at {checked} points")
+        return Verdict("inconclusive", rule.name, _("no point where both derivatives are defined"))
+    return Verdict(
+        "pass",
+        rule.name,
+        _("the rule engine and sympy.diff agree at {checked} points").format(checked=checked),
+    )
 
 
 def _close(a: Any, b: Any, rule: Any, scale: float) -> bool:
@@ -386,7 +420,7 @@ MODEL_GROWTH = 30
 
 def _tree_size(expr: sympy.Basic, cap: int) -> int:
     n = 0
-    for _ in sympy.preorder_traversal(expr):
+    for _node in sympy.preorder_traversal(expr):
         n += 1
         if n > cap:
             break

@@ -13,14 +13,17 @@ executor called; :func:`local_executor` is ``--jobs N``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import pickle
 import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from verifier.errors import VerifierError
+from verifier.i18n import N_, _, language, use_language
 from verifier.limits import OverBudget, budget, signals_usable
 
 __all__ = [
@@ -39,8 +42,8 @@ GRACE = 0.5
 
 
 def _serve(conn: Any, preload: Sequence[str] = ()) -> None:  # pragma: no cover - a worker
-    """A worker's loop: import ``preload``, say ready, then run (setup, fn, items) messages and
-    send one result per item."""
+    """A worker's loop: import ``preload``, say ready, then run (setup, fn, items, language)
+    messages and send one result per item; the units speak the caller's language."""
     import importlib
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it ends us
@@ -55,11 +58,12 @@ def _serve(conn: Any, preload: Sequence[str] = ()) -> None:  # pragma: no cover 
             return
         if msg is None:
             return
-        setup, fn, items = msg
-        if setup is not None:
-            conn.send(_outcome(setup[0], *setup[1:]))
-        for item in items:
-            conn.send(_outcome(fn, item))
+        setup, fn, items, lang = msg
+        with use_language(lang):
+            if setup is not None:
+                conn.send(_outcome(setup[0], *setup[1:]))
+            for item in items:
+                conn.send(_outcome(fn, item))
 
 
 def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
@@ -154,7 +158,7 @@ class WorkerPool:
     def _take(self) -> _Worker:
         with self._lock:
             if self._closed:
-                raise VerifierError("the worker pool is closed")
+                raise VerifierError(_("the worker pool is closed"))
             try:
                 return self._idle.get_nowait()
             except queue.Empty:
@@ -181,24 +185,26 @@ class WorkerPool:
         items: Sequence[Any],
         *,
         seconds: float,
-        what: str = "the work",
+        what: str = N_("the work"),
         setup: tuple[Any, ...] | None = None,
         setup_seconds: float | None = None,
     ) -> list[Any]:
         """``[fn(item) for item in items]`` in one worker; an exception or OverBudget is a result.
 
         ``setup`` (``(function, *args)``) runs first in the worker, within ``setup_seconds``;
-        when it fails, every item gets its exception.
+        when it fails, every item gets its exception.  The units speak the caller's language
+        (:func:`verifier.i18n.language`), whichever process runs them.
         """
+        lang = language()
         results: list[Any] = []
         todo = list(items)
         while todo:
             w = self._take()
             healthy = False
             try:
-                w.conn.send((setup, fn, todo))
+                w.conn.send((setup, fn, todo, lang))
                 if setup is not None:
-                    tag, value = self._receive(w, setup_seconds or seconds, "the setup")
+                    tag, value = self._receive(w, setup_seconds or seconds, N_("the setup"))
                     if tag != "ok":
                         results.extend([value] * len(todo))
                         healthy = tag == "error"
@@ -229,7 +235,9 @@ class WorkerPool:
                 return w.conn.recv()
         except (EOFError, OSError):
             code = w.process.exitcode
-            return "killed", RuntimeError(f"the worker process died (exit code {code})")
+            return "killed", RuntimeError(
+                _("the worker process died (exit code {code})").format(code=code)
+            )
         return "killed", OverBudget(seconds, what)
 
     def close(self) -> None:
@@ -284,15 +292,20 @@ def local_executor(jobs: int, preload: Sequence[str] = ()) -> Iterator[Any]:
     ...     ex.submit(run_bounded, abs, [-2], seconds=5).result()
     [2]
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     shared_pool(preload, size=jobs).start()
-    threads = ThreadPoolExecutor(max_workers=jobs)
+    threads = _ContextThreads(max_workers=jobs)
     try:
         yield threads
     finally:
         threads.shutdown(wait=False, cancel_futures=True)
         close_shared_pool()
+
+
+class _ContextThreads(ThreadPoolExecutor):
+    """Threads that run each task in a copy of the submitter's context (its language)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def close_shared_pool() -> None:
@@ -313,7 +326,7 @@ def run_bounded(
     items: Sequence[Any],
     *,
     seconds: float,
-    what: str = "the work",
+    what: str = N_("the work"),
     setup: tuple[Any, ...] | None = None,
     setup_seconds: float | None = None,
     preload: Sequence[str] = (),
@@ -332,7 +345,7 @@ def run_bounded(
         )
     if setup is not None:
         try:
-            with _backstop(setup_seconds or seconds, "the setup"):
+            with _backstop(setup_seconds or seconds, N_("the setup")):
                 setup[0](*setup[1:])
         except Exception as exc:  # noqa: BLE001  the setup's failure is every item's result
             return [exc] * len(items)

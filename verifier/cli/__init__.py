@@ -12,6 +12,7 @@ the terminal).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifier.errors import VerifierError
+from verifier.i18n import _, use_language
 
 VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run")
 
@@ -31,8 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check derivatives symbolically and numerically.",
     )
     from verifier import __version__
+    from verifier.cli.args import add_language_option
 
     parser.add_argument("--version", action="version", version=f"verifier {__version__}")
+    add_language_option(parser)
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for verb in VERBS:
         try:
@@ -42,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parser(sub)
+        add_language_option(sub.choices[verb])
     return parser
 
 
@@ -55,6 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "verb", None):
         parser.print_help(sys.stderr)
         return 2
+    lang = getattr(args, "lang", None)  # --lang, else the environment (VERIFIER_LANG, locale)
+    with contextlib.nullcontext() if lang is None else use_language(lang):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _Visible(sys.stdout), _Visible(sys.stderr)
     old_term = None
@@ -63,17 +74,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except VerifierError as exc:
-        print(f"verifier {args.verb}: error: {exc}", file=sys.stderr)
+        print(
+            _("verifier {verb}: error: {message}").format(verb=args.verb, message=exc),
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, Terminated)
-        print("terminated" if terminated else "interrupted", file=sys.stderr)
+        print(_("terminated") if terminated else _("interrupted"), file=sys.stderr)
         return 143 if terminated else 130
     except OSError as exc:  # a report that cannot be written (a full disk, a vanished folder)
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"verifier {args.verb}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        message = f"{exc.strerror or exc}{where}"
+        print(
+            _("verifier {verb}: error: {message}").format(verb=args.verb, message=message),
+            file=sys.stderr,
+        )
         return 2
     finally:
         sys.stdout, sys.stderr = streams

@@ -20,8 +20,24 @@ import argparse
 from collections.abc import Sequence
 
 from verifier.errors import VerifierError
+from verifier.i18n import LANGUAGES, _
 
-__all__ = ["infer_variable", "option_strings", "protect_negatives"]
+__all__ = ["add_language_option", "infer_variable", "option_strings", "protect_negatives"]
+
+
+def add_language_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang ko|en`` on ``parser`` (every verb has it; unset, the environment decides).
+
+    >>> p = argparse.ArgumentParser(); add_language_option(p)
+    >>> p.parse_args(["--lang", "ko"]).lang, hasattr(p.parse_args([]), "lang")
+    ('ko', False)
+    """
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help="language of the messages (default: VERIFIER_LANG, then the locale, then en)",
+    )
 
 
 def option_strings(parser: argparse.ArgumentParser) -> set[str]:
@@ -80,17 +96,23 @@ def infer_variable(expr: object, asked: str | None, text: str) -> str:
     if asked is not None:
         asked = asked.strip()
         if names and asked.isidentifier() and asked not in names:
+            others = ", ".join(names[1:])
             raise VerifierError(
-                f"--var {asked}: {text} has no {asked}; its variables: {', '.join(names)}",
-                hint=f"use --var {names[0]}"
-                + (f" (or {', '.join(names[1:])})" if len(names) > 1 else ""),
+                _("--var {var}: {text} has no {var}; its variables: {names}").format(
+                    var=asked, text=text, names=", ".join(names)
+                ),
+                hint=(
+                    _("use --var {var} (or {others})") if others else _("use --var {var}")
+                ).format(var=names[0], others=others),
             )
         return asked
     if not names:
         return "x"
     if len(names) > 1:
         raise VerifierError(
-            f"{text} has several variables ({', '.join(names)}): which one?",
-            hint=f"add --var {names[0]}, or --var {names[1]}",
+            _("{text} has several variables ({names}): which one?").format(
+                text=text, names=", ".join(names)
+            ),
+            hint=_("add --var {first}, or --var {second}").format(first=names[0], second=names[1]),
         )
     return names[0]

@@ -9,6 +9,7 @@ import argparse
 import json
 
 from verifier.errors import VerifierError
+from verifier.i18n import _
 from verifier.limits import check_seconds
 
 _EXIT = {"correct": 0, "incorrect": 1, "invalid": 2}
@@ -57,11 +58,14 @@ def run(args: argparse.Namespace) -> int:
     if args.vars:
         variables = tuple(v.strip() for v in args.vars.split(",") if v.strip())
         if not variables:
-            raise VerifierError("--vars is empty", hint="write --vars x,y")
+            raise VerifierError(_("--vars is empty"), hint=_("write --vars x,y"))
     variable = args.var or (variables[0] if variables else "x")
     if variables and variable not in variables:
         raise VerifierError(
-            f"--var {variable} is not among --vars {args.vars}", hint="add it to --vars"
+            _("--var {variable} is not among --vars {vars}").format(
+                variable=variable, vars=args.vars
+            ),
+            hint=_("add it to --vars"),
         )
     grade = check_answer(
         args.function, args.answer, variable, variables=variables, time_limit=args.time_limit,

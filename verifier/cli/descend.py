@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from verifier.i18n import _
+
 #: the seed's three regimes (too low, right, too high) plus oscillation
 DEFAULT_RATES = "0.001,0.1,0.9,1.1"
 
@@ -37,8 +39,8 @@ def _numbers(text: str, what: str) -> list[float]:
             out.append(float(part))
         except ValueError:
             raise VerifierError(
-                f"{what}: {part!r} is not a number",
-                hint=f"comma-separated numbers, e.g. {what} 3,4",
+                _("{what}: {part!r} is not a number").format(what=what, part=part),
+                hint=_("comma-separated numbers, e.g. {what} 3,4").format(what=what),
             ) from None
     return out
 
@@ -115,7 +117,7 @@ def _run_network(args: argparse.Namespace) -> int:
 
     rates = [0.1] if args.lr is None else _numbers(args.lr, "--lr")
     if len(rates) != 1:
-        raise VerifierError("--network takes one learning rate", hint="e.g. --lr 0.1")
+        raise VerifierError(_("--network takes one learning rate"), hint=_("e.g. --lr 0.1"))
     steps = 5 if args.steps is None else args.steps
     tc = compare_training(
         (args.input, args.hidden, args.output),
@@ -134,8 +136,14 @@ def _run_network(args: argparse.Namespace) -> int:
     else:
         check = "FAILED at some step" if "fail" in verdicts else "INCONCLUSIVE at some step"
     print(
-        f"loss curves {'coincide' if tc.coincide else 'DIFFER'} (max relative gap "
-        f"{tc.max_gap:.2g}, rtol {tc.rtol:g}); backprop check {check}"
+        _(
+            "loss curves {value} (max relative gap {max_gap:.2g}, rtol {rtol:g}); backprop check {check}"
+        ).format(
+            value=_("coincide") if tc.coincide else _("DIFFER"),
+            max_gap=tc.max_gap,
+            rtol=tc.rtol,
+            check=check,
+        )
     )
     return 0 if tc.passed else 1
 
@@ -155,15 +163,25 @@ def _run_digits(args: argparse.Namespace) -> int:
     paths = write_digits(study, tc, args.out, plot=not args.no_plot)
     if args.quiet:
         for run in study.runs:
-            print(f"lr={run.lr:g}: {run.regime}, test accuracy {run.test_accuracy:.3f}")
+            print(
+                _("lr={lr:g}: {regime}, test accuracy {test_accuracy:.3f}").format(
+                    lr=run.lr, regime=run.regime, test_accuracy=run.test_accuracy
+                )
+            )
     else:
         print(digits_markdown(study, tc))
-        print(f"wrote {', '.join(str(p) for p in paths.values())}")
+        print(_("wrote {paths}").format(paths=", ".join(str(p) for p in paths.values())))
     best = study.best
     print(
-        f"best test accuracy {best.test_accuracy:.3f} (lr={best.lr:g}); backprop and numeric "
-        f"curves {'coincide' if tc.coincide else 'DIFFER'} (max relative gap {tc.max_gap:.2g}); "
-        f"gradient check {'passed at every step' if tc.passed else 'did NOT pass at every step'}"
+        _(
+            "best test accuracy {test_accuracy:.3f} (lr={lr:g}); backprop and numeric curves {value} (max relative gap {max_gap:.2g}); gradient check {value2}"
+        ).format(
+            test_accuracy=best.test_accuracy,
+            lr=best.lr,
+            value=_("coincide") if tc.coincide else _("DIFFER"),
+            max_gap=tc.max_gap,
+            value2=_("passed at every step") if tc.passed else _("did NOT pass at every step"),
+        )
     )
     return 0 if tc.passed else 1
 
@@ -179,9 +197,13 @@ def run(args: argparse.Namespace) -> int:
     if args.network:
         return _run_network(args)
     if not args.expr:
-        raise VerifierError("no expression given", hint="verifier descend 'x0^2 + x1^2' --from 3,4")
+        raise VerifierError(
+            _("no expression given"), hint=_("verifier descend 'x0^2 + x1^2' --from 3,4")
+        )
     if args.start is None:
-        raise VerifierError("--from is required", hint="one value per variable, e.g. --from 3,4")
+        raise VerifierError(
+            _("--from is required"), hint=_("one value per variable, e.g. --from 3,4")
+        )
     start = _numbers(args.start, "--from")
     rates = _numbers(DEFAULT_RATES if args.lr is None else args.lr, "--lr")
     variables = [v.strip() for v in args.variables.split(",")] if args.variables else None
@@ -201,20 +223,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"lr={row.lr:g}: {row.regime}")
     else:
         print(study_markdown(study))
-        print(f"wrote {', '.join(str(p) for p in paths.values())}")
+        print(_("wrote {paths}").format(paths=", ".join(str(p) for p in paths.values())))
     verdict = study.verdict
     if verdict == "pass":
         if not args.quiet:
             resolved = sum(int(r.check_passed.sum()) for r in study.runs)
             total = sum(len(r.check_verdicts) for r in study.runs)
             print(
-                f"gradient check PASSED: no step failed; {resolved} of {total} steps resolved "
-                "to rtol, the rest inconclusive (see check_steps)"
+                _(
+                    "gradient check PASSED: no step failed; {resolved} of {total} steps resolved to rtol, the rest inconclusive (see check_steps)"
+                ).format(resolved=resolved, total=total)
                 if resolved < total
-                else "gradient check PASSED: analytic and numeric gradients agree at every step"
+                else _("gradient check PASSED: analytic and numeric gradients agree at every step")
             )
         return 0
     bad = next(r for r in study.runs if r.check_verdict == verdict)
     label = "FAILED" if verdict == "fail" else "INCONCLUSIVE"
-    print(f"gradient check {label} (lr={bad.lr:g}): {bad.check_reason}")
+    print(
+        _("gradient check {label} (lr={lr:g}): {check_reason}").format(
+            label=label, lr=bad.lr, check_reason=bad.check_reason
+        )
+    )
     return 1

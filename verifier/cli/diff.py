@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from verifier.i18n import N_
+
 FORMATS = ("text", "markdown", "latex", "json", "python")
 
 
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from verifier.symbolic.rules import differentiate
     from verifier.symbolic.steps import derivation_to_dict, latex_expr, render_steps, result_text
 
-    with budget(check_seconds(args.time_limit), "the derivative"):
+    with budget(check_seconds(args.time_limit), N_("the derivative")):
         expr = parse(args.expr, variables=None)
         if args.var is not None and "," in args.var:
             var = [infer_variable(expr, v, args.expr.strip()) for v in args.var.split(",")]

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from verifier.i18n import _
+
 #: elements printed by a bare --elements (the worst first)
 WORST_SHOWN = 20
 
@@ -100,10 +102,11 @@ def _worst(frame, how: str) -> str:
         n = int(how)
     except ValueError:
         raise VerifierError(
-            f"--elements {how!r}: not a number", hint="write --elements 20, or --elements all"
+            _("--elements {how!r}: not a number").format(how=how),
+            hint=_("write --elements 20, or --elements all"),
         ) from None
     if n < 0:
-        raise VerifierError(f"--elements {how}: must be >= 0")
+        raise VerifierError(_("--elements {how}: must be >= 0").format(how=how))
     worst = frame.sort_values("rel_error", ascending=False, na_position="first").head(n)
     head = f"{len(worst)} worst of {len(frame)} elements (--elements all prints every one):"
     return head + "\n" + _table(worst)
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
     parse_mode(args.mode)  # a bad mode is a usage error before any work
     if args.batch < 1:
-        raise VerifierError(f"--batch must be at least 1, got {args.batch}")
+        raise VerifierError(_("--batch must be at least 1, got {batch}").format(batch=args.batch))
     result = gradcheck_network(
         (args.input, args.hidden, args.output),
         batch=args.batch,
@@ -137,15 +140,15 @@ def run(args: argparse.Namespace) -> int:
         if args.elements is not None:
             print(_worst(result.to_frame(elements=True), args.elements))
         if result.kink_hint:
-            print("note: " + result.kink_hint)
+            print(_("note: {note}").format(note=result.kink_hint))
         for note in result.notes:
-            print("note: " + note)
+            print(_("note: {note}").format(note=note))
         if result.dtype_warning:
-            print("warning: " + result.dtype_warning)
+            print(_("warning: {warning}").format(warning=result.dtype_warning))
     if args.out is not None:
         frame = result.to_frame(elements=args.elements is not None)
         write_atomic(Path(args.out) / "gradcheck.csv", frame.to_csv(index=False))
         if not args.quiet:
-            print(f"wrote {Path(args.out) / 'gradcheck.csv'}")
+            print(_("wrote {path}").format(path=Path(args.out) / "gradcheck.csv"))
     print(f"{result.verdict_line()} ({counts(result)})")
     return 0 if result.verdict == "pass" else 1

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
+from verifier.i18n import _
 from verifier.limits import check_seconds
 
 
@@ -59,15 +60,17 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
             import distributed
         except ImportError:
             raise VerifierError(
-                "--scheduler needs the 'distributed' package",
-                hint="pip install 'verifier[dask]'",
+                _("--scheduler needs the 'distributed' package"),
+                hint=_("pip install 'verifier[dask]'"),
             ) from None
         try:
             client = distributed.Client(scheduler, timeout="5s")
         except OSError as exc:
             raise VerifierError(
-                f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                hint="start one with `dask scheduler` and `dask worker ADDRESS`",
+                _("cannot reach the Dask scheduler at {scheduler}: {exc}").format(
+                    scheduler=scheduler, exc=exc
+                ),
+                hint=_("start one with `dask scheduler` and `dask worker ADDRESS`"),
             ) from None
         try:
             yield client.get_executor()
@@ -75,7 +78,7 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
             client.close()
         return
     if jobs < 1:
-        raise VerifierError(f"--jobs must be >= 1, got {jobs}")
+        raise VerifierError(_("--jobs must be >= 1, got {jobs}").format(jobs=jobs))
     if jobs == 1:
         yield None
         return
@@ -109,20 +112,33 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     paths = write_grades(graded, out)
     for warning in graded.attrs.get("warnings", []):
-        print(f"verifier grade: warning: {warning}", file=sys.stderr)
+        print(_("verifier grade: warning: {warning}").format(warning=warning), file=sys.stderr)
     if not len(graded) or (graded["verdict"] == "error").all():
         print(
-            f"verifier grade: error: no submission could be graded (see {paths['graded']})",
+            _("verifier grade: error: no submission could be graded (see {paths})").format(
+                paths=paths["graded"]
+            ),
             file=sys.stderr,
         )
         return 2
     if not args.quiet:
         counts = Counter(graded["verdict"])
         lines = [
-            f"graded {len(graded)} submissions ({graded.attrs['unique_answers']} distinct answers, "
-            f"{len(problems)} problems) in {elapsed:.1f} s: {counts['correct']} correct, "
-            f"{counts['incorrect']} incorrect, {counts['invalid']} invalid, {counts['error']} error"
+            _(
+                "graded {n} submissions ({unique} distinct answers, {problems} problems) in "
+                "{seconds:.1f} s: {correct} correct, {incorrect} incorrect, {invalid} invalid, "
+                "{error} error"
+            ).format(
+                n=len(graded),
+                unique=graded.attrs["unique_answers"],
+                problems=len(problems),
+                seconds=elapsed,
+                correct=counts["correct"],
+                incorrect=counts["incorrect"],
+                invalid=counts["invalid"],
+                error=counts["error"],
+            )  # fmt: skip
         ]
-        lines += [f"wrote {p}" for p in paths.values()]
+        lines += [_("wrote {path}").format(path=p) for p in paths.values()]
         print("\n".join(lines))
     return 0

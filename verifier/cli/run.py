@@ -28,6 +28,7 @@ from typing import Any
 
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
+from verifier.i18n import _
 from verifier.limits import check_seconds
 from verifier.workers import local_executor
 
@@ -80,8 +81,10 @@ def _formats(text: str) -> list[str]:
     bad = [f for f in items if f not in FORMATS]
     if bad or not items:
         raise VerifierError(
-            f"--format: unknown format {bad[0] if bad else text!r}",
-            hint=f"use a comma-separated list of {','.join(FORMATS)}, or none",
+            _("--format: unknown format {value!r}").format(value=bad[0] if bad else text),
+            hint=_("use a comma-separated list of {items}, or none").format(
+                items=",".join(FORMATS)
+            ),
         )
     return items
 
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite, print the summary table, write the report; return the exit code."""
     formats = _formats(args.format)
     if args.jobs < 0:
-        raise VerifierError("--jobs must be >= 0", hint="0 means one worker per CPU")
+        raise VerifierError(_("--jobs must be >= 0"), hint=_("0 means one worker per CPU"))
     check_seconds(args.time_limit)
     if formats:
         check_out_dir(args.out)
@@ -98,8 +101,12 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         if not Path(DEFAULT_CASES).is_dir():
             raise VerifierError(
-                f"no {DEFAULT_CASES}/ folder in {os.getcwd()}",
-                hint="run from the project's root folder, or give case files: verifier run PATH...",
+                _("no {DEFAULT_CASES}/ folder in {getcwd}").format(
+                    DEFAULT_CASES=DEFAULT_CASES, getcwd=os.getcwd()
+                ),
+                hint=_(
+                    "run from the project's root folder, or give case files: verifier run PATH..."
+                ),
             )
         paths = [DEFAULT_CASES]
     from verifier.report.suite import draw_case, failure_lines, summary_text, write_suite_report
@@ -112,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked
-        cases, _ = collect(paths, args.select)
+        cases, _skipped = collect(paths, args.select)
         # one step per case (run, and drawn with --format html), one per case's report card
         steps = len(cases) * (2 if "html" in formats else 1)
         bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False)
@@ -139,11 +146,11 @@ def run(args: argparse.Namespace) -> int:
         )
         if not result.outcomes and not result.problems:
             raise VerifierError(
-                "no cases matched" + (f" -k {args.select!r}" if args.select else ""),
-                hint="check the pattern and the case ids (-k matches ids only)",
+                _("no cases matched") + (f" -k {args.select!r}" if args.select else ""),
+                hint=_("check the pattern and the case ids (-k matches ids only)"),
             )
         if bar is not None:
-            bar.set_postfix_str("writing the report", refresh=True)
+            bar.set_postfix_str(_("writing the report"), refresh=True)
         written = (
             write_suite_report(
                 result, args.out, formats, progress=bar.update if bar is not None else None
@@ -162,9 +169,9 @@ def run(args: argparse.Namespace) -> int:
         print()
         print("\n".join(lines))
     if "index.html" in written:
-        print(f"\nreport: {written['index.html']}")
+        print("\n" + _("report: {path}").format(path=written["index.html"]))
     elif written:
-        print(f"\nreport files in {args.out}")
+        print("\n" + _("report files in {out}").format(out=args.out))
     for p in result.problems:
-        print(f"verifier run: error: {p}", file=sys.stderr)
+        print(_("verifier run: error: {p}").format(p=p), file=sys.stderr)
     return result.exit_code

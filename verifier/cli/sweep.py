@@ -24,6 +24,7 @@ from typing import Any
 
 from verifier.errors import DomainError
 from verifier.files import check_out_dir
+from verifier.i18n import N_, _
 from verifier.limits import budget, check_seconds
 from verifier.numeric.stencils import STENCILS, h_grid, stencils_for
 from verifier.report.sweep import FORMATS
@@ -121,12 +122,18 @@ def parse_point(text: str) -> float | dict[str, float]:
             v = float(s)
         except ValueError:
             raise VerifierError(
-                f"--at {text!r}: {what} {s.strip()!r} is not a number",
-                hint="write --at 1.3; several points: --at 1.3,2 or repeat --at; several "
-                "variables: --at x0=1,x1=3",
+                _("--at {text!r}: {what} {strip!r} is not a number").format(
+                    text=text, what=what, strip=s.strip()
+                ),
+                hint=_(
+                    "write --at 1.3; several points: --at 1.3,2 or repeat --at; several "
+                    "variables: --at x0=1,x1=3"
+                ),
             ) from None
         if not math.isfinite(v):
-            raise VerifierError(f"--at {text!r}: {s.strip()!r} is not finite")
+            raise VerifierError(
+                _("--at {text!r}: {strip!r} is not finite").format(text=text, strip=s.strip())
+            )
         return v
 
     text = text.strip()
@@ -138,10 +145,11 @@ def parse_point(text: str) -> float | dict[str, float]:
         name = name.strip()
         if not sep or not name.isidentifier():
             raise VerifierError(
-                f"--at {text!r}: cannot read {part.strip()!r}", hint="write --at x0=1,x1=3"
+                _("--at {text!r}: cannot read {strip!r}").format(text=text, strip=part.strip()),
+                hint=_("write --at x0=1,x1=3"),
             )
         if name in out:
-            raise VerifierError(f"--at {text!r}: {name} given twice")
+            raise VerifierError(_("--at {text!r}: {name} given twice").format(text=text, name=name))
         out[name] = number(value, f"value of {name}")
     return out
 
@@ -150,21 +158,23 @@ def _points(values: list[str] | None) -> list[Any]:
     from verifier.errors import VerifierError
 
     if not values:
-        raise VerifierError("no point given", hint="add --at 1.3 (or --at x0=1,x1=3)")
+        raise VerifierError(_("no point given"), hint=_("add --at 1.3 (or --at x0=1,x1=3)"))
     # --at 1.3,2 is two points of one variable (as --at 1.3 --at 2); x0=1,x1=3 is one point
     words = [w for v in values for w in (v.split(",") if "=" not in v else [v])]
     points = [parse_point(w) for w in words]
     kinds = {isinstance(p, dict) for p in points}
     if len(kinds) > 1:
         raise VerifierError(
-            "mix of plain numbers and name=value points", hint="use one form for every --at"
+            _("mix of plain numbers and name=value points"), hint=_("use one form for every --at")
         )
     if isinstance(points[0], dict):
         keys = list(points[0])
         for p in points[1:]:
             if set(p) != set(keys):
                 raise VerifierError(
-                    f"points name different variables: {', '.join(keys)} vs {', '.join(p)}"
+                    _("points name different variables: {items} vs {items2}").format(
+                        items=", ".join(keys), items2=", ".join(p)
+                    )
                 )
         points = [{k: p[k] for k in keys} for p in points]
     return points
@@ -177,7 +187,8 @@ def _list(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     bad = [t for t in items if t not in allowed]
     if bad or not items:
         raise VerifierError(
-            f"unknown {what}: {', '.join(bad) or '(none)'}", hint="choose from " + ",".join(allowed)
+            _("unknown {what}: {value}").format(what=what, value=", ".join(bad) or "(none)"),
+            hint=_("choose from {choices}").format(choices=",".join(allowed)),
         )
     return list(dict.fromkeys(items))
 
@@ -196,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
         var = names[0] if len(names) == 1 else names
     grid = h_grid(args.h_max, args.h_min, args.per_decade)
     check_out_dir(args.out)
-    with budget(check_seconds(args.time_limit), "the sweep"):
+    with budget(check_seconds(args.time_limit), N_("the sweep")):
         try:
             table = sweep(
                 args.expr, var, points, methods, grid, claimed=args.claimed, rtol=args.rtol,
@@ -211,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         print(table.summary())
     written = write_sweep_report(table, args.out, formats, plot=args.plot)
     if not args.quiet:
-        print("wrote " + ", ".join(str(p) for p in written))
+        print(_("wrote {paths}").format(paths=", ".join(str(p) for p in written)))
     return 0 if table.passed else 1
 
 
@@ -236,5 +247,5 @@ def _report_kink(kink: Any, args: argparse.Namespace) -> int:
         print(kink.summary())
     written = write_kink_report(kink, args.out, plot=args.plot)
     if not args.quiet:
-        print("wrote " + ", ".join(str(p) for p in written))
+        print(_("wrote {paths}").format(paths=", ".join(str(p) for p in written)))
     return 0 if kink.passed else 1

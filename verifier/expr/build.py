@@ -32,6 +32,7 @@ import sympy
 
 from verifier.errors import LimitError, ParseError, VerifierError
 from verifier.expr.names import FUNCTIONS
+from verifier.i18n import _
 from verifier.limits import TimeUp, remaining, time_limit
 
 __all__ = ["ParseLimits"]
@@ -220,27 +221,36 @@ class _Builder:
         info = self._measure(e)
         if info.undefined:
             raise ParseError(
-                f"'{self.text[start:end]}' is undefined (division by zero or a pole)",
+                _("'{text}' is undefined (division by zero or a pole)").format(
+                    text=self.text[start:end]
+                ),
                 text=self.text,
                 position=start,
-                hint="check the expression; it has no finite value",
+                hint=_("check the expression; it has no finite value"),
             )
         if info.imaginary:
             raise ParseError(
-                f"'{self.text[start:end]}' is not a real number",
+                _("'{text}' is not a real number").format(text=self.text[start:end]),
                 text=self.text,
                 position=start,
-                hint="the verifier works with real functions of real variables",
+                hint=_("the verifier works with real functions of real variables"),
             )
         if info.size > self.limits.max_result_size:
             raise LimitError(
-                f"the expression is too large: more than {self.limits.max_result_size} nodes",
+                _("the expression is too large: more than {max_result_size} nodes").format(
+                    max_result_size=self.limits.max_result_size
+                ),
                 limit="max_result_size",
             )
         if info.digits > self.limits.max_number_digits:
             raise LimitError(
-                f"a number in '{self._short(start, end)}' would have about {info.digits} digits, "
-                f"more than the limit of {self.limits.max_number_digits}",
+                _(
+                    "a number in '{short}' would have about {digits} digits, more than the limit of {max_number_digits}"
+                ).format(
+                    short=self._short(start, end),
+                    digits=info.digits,
+                    max_number_digits=self.limits.max_number_digits,
+                ),
                 limit="max_number_digits",
             )
         self.check_magnitude(info.magnitude, start, end)
@@ -253,11 +263,15 @@ class _Builder:
         if magnitude > self.limits.max_number_digits:
             shown = f"10^{int(magnitude)}" if magnitude < 1e12 else "10^(10^12)"
             raise LimitError(
-                f"the constant '{self._short(start, end)}' could be as large as {shown} "
-                f"(or as small as its inverse), beyond the limit of "
-                f"10^{self.limits.max_number_digits}",
+                _(
+                    "the constant '{short}' could be as large as {shown} (or as small as its inverse), beyond the limit of 10^{max_number_digits}"
+                ).format(
+                    short=self._short(start, end),
+                    shown=shown,
+                    max_number_digits=self.limits.max_number_digits,
+                ),
                 limit="max_number_digits",
-                hint="constants this large are not homework notation",
+                hint=_("constants this large are not homework notation"),
             )
 
     def predict(self, func: Any, args: Sequence[sympy.Expr], start: int, end: int) -> None:
@@ -276,9 +290,11 @@ class _Builder:
         total += self._measure(e)[0]
         if total > self.limits.max_result_size:
             raise LimitError(
-                f"the expression is too large: more than {self.limits.max_result_size} nodes",
+                _("the expression is too large: more than {max_result_size} nodes").format(
+                    max_result_size=self.limits.max_result_size
+                ),
                 limit="max_result_size",
-                hint="split it into smaller expressions",
+                hint=_("split it into smaller expressions"),
             )
         return total
 
@@ -305,15 +321,26 @@ class _Builder:
             cap = lim.max_exponent if b.is_number else lim.max_symbolic_exponent
             if abs(e) > cap:
                 raise LimitError(
-                    f"constant exponent {self._num(e)} in '{where}' exceeds the limit of "
-                    f"{cap} for {'a number' if b.is_number else 'an expression with variables'}",
+                    _(
+                        "constant exponent {num} in '{where}' exceeds the limit of {cap} for {value}"
+                    ).format(
+                        num=self._num(e),
+                        where=where,
+                        cap=cap,
+                        value=_("a number") if b.is_number else _("an expression with variables"),
+                    ),
                     limit="max_exponent" if b.is_number else "max_symbolic_exponent",
-                    hint="powers this large are not homework notation",
+                    hint=_("powers this large are not homework notation"),
                 )
             if self._estimate_digits(b, e) > lim.max_number_digits:
                 raise LimitError(
-                    f"'{where}' would have about {self._estimate_digits(b, e)} digits, more "
-                    f"than the limit of {lim.max_number_digits}",
+                    _(
+                        "'{where}' would have about {estimate_digits} digits, more than the limit of {max_number_digits}"
+                    ).format(
+                        where=where,
+                        estimate_digits=self._estimate_digits(b, e),
+                        max_number_digits=lim.max_number_digits,
+                    ),
                     limit="max_number_digits",
                 )
             if (
@@ -323,21 +350,30 @@ class _Builder:
             ):
                 # sympy takes b^(p/q) apart through b^p: 999^0.51009 builds 999^51009
                 raise LimitError(
-                    f"'{where}': a number to the power {self._num(e)} would be taken apart through a "
-                    f"power with {self._count(_times(_log10(b), int(e.p)))} digits",
+                    _(
+                        "'{where}': a number to the power {num} would be taken apart through a power with {count} digits"
+                    ).format(
+                        where=where,
+                        num=self._num(e),
+                        count=self._count(_times(_log10(b), int(e.p))),
+                    ),
                     limit="max_number_digits",
-                    hint="use a simpler fraction in the exponent",
+                    hint=_("use a simpler fraction in the exponent"),
                 )
             if not e.is_Integer and b.is_number and int(e.q) > lim.max_exponent:
                 # sympy looks for an exact q-th root: 10^(1/2^999) would never finish
                 raise LimitError(
-                    f"'{where}': the denominator of the exponent exceeds {lim.max_exponent}",
+                    _("'{where}': the denominator of the exponent exceeds {max_exponent}").format(
+                        where=where, max_exponent=lim.max_exponent
+                    ),
                     limit="max_exponent",
-                    hint="use a simpler fraction in the exponent",
+                    hint=_("use a simpler fraction in the exponent"),
                 )
             if not e.is_Integer and b.is_Rational and self._digits(b) > lim.max_digits:
                 raise LimitError(
-                    f"root of a number with more than {lim.max_digits} digits in '{where}'",
+                    _("root of a number with more than {max_digits} digits in '{where}'").format(
+                        max_digits=lim.max_digits, where=where
+                    ),
                     limit="max_digits",
                 )
         else:
@@ -360,8 +396,11 @@ class _Builder:
             coeff = term.as_coeff_Mul()[0]
             if coeff.is_Rational and abs(coeff) > self.limits.max_exponent:
                 raise LimitError(
-                    f"constant {self._num(coeff)} in the exponent of '{where}' exceeds the limit "
-                    f"of {self.limits.max_exponent}",
+                    _(
+                        "constant {num} in the exponent of '{where}' exceeds the limit of {max_exponent}"
+                    ).format(
+                        num=self._num(coeff), where=where, max_exponent=self.limits.max_exponent
+                    ),
                     limit="max_exponent",
                 )
 
@@ -374,8 +413,11 @@ class _Builder:
             logs = [f for f in factors if isinstance(f, sympy.log) or f.has(sympy.log)]
             if (term.is_Rational or logs) and abs(coeff) > self.limits.max_exponent:
                 raise LimitError(
-                    f"constant exponent {self._num(coeff)} in '{where}' exceeds the limit "
-                    f"of {self.limits.max_exponent}",
+                    _(
+                        "constant exponent {num} in '{where}' exceeds the limit of {max_exponent}"
+                    ).format(
+                        num=self._num(coeff), where=where, max_exponent=self.limits.max_exponent
+                    ),
                     limit="max_exponent",
                 )
             for f in logs:
@@ -406,8 +448,8 @@ class _Builder:
         """A number for a message; never str() of a huge integer (Python refuses > 4,300 digits)."""
         if r.is_Rational and max(abs(r.p), r.q) >= 10**30:
             if r.is_Integer:
-                return f"about 10^{cls._digits(r) - 1}"
-            return f"(a fraction of {cls._digits(r)}-digit numbers)"
+                return _("about {power}").format(power=f"10^{cls._digits(r) - 1}")
+            return _("(a fraction of {n}-digit numbers)").format(n=cls._digits(r))
         return str(r)
 
     # -- constructors
@@ -426,21 +468,25 @@ class _Builder:
             raise
         except RecursionError as exc:
             raise LimitError(
-                f"'{self._short(start, end)}' is nested too deeply for sympy", limit="max_depth"
+                _("'{short}' is nested too deeply for sympy").format(short=self._short(start, end)),
+                limit="max_depth",
             ) from exc
         except Exception as exc:  # sympy refusing a value must not become a traceback
             raise ParseError(
-                f"'{self._short(start, end)}' cannot be evaluated ({type(exc).__name__})",
+                _("'{short}' cannot be evaluated ({__name__})").format(
+                    short=self._short(start, end), __name__=type(exc).__name__
+                ),
                 text=self.text,
                 position=start,
-                hint="check the expression",
+                hint=_("check the expression"),
             ) from exc
         if value is None or time.perf_counter() > self.deadline:
             raise LimitError(
-                f"parsing took longer than {self.limits.max_seconds} s (at '{self._short(start, end)}'): "
-                "the expression is too complex",
+                _(
+                    "parsing took longer than {max_seconds} s (at '{short}'): the expression is too complex"
+                ).format(max_seconds=self.limits.max_seconds, short=self._short(start, end)),
                 limit="max_seconds",
-                hint="simplify the expression",
+                hint=_("simplify the expression"),
             )
         return self.check(value, start, end)
 
@@ -455,10 +501,10 @@ class _Builder:
     def pow(self, b: sympy.Expr, e: sympy.Expr, start: int, end: int) -> sympy.Expr:
         if b == 0 and e.is_Rational and e <= 0:
             raise ParseError(
-                f"'{self._short(start, end)}' is undefined",
+                _("'{short}' is undefined").format(short=self._short(start, end)),
                 text=self.text,
                 position=start,
-                hint="0 cannot be raised to a negative or zero power",
+                hint=_("0 cannot be raised to a negative or zero power"),
             )
         self.check_pow(b, e, start, end)
         self.predict(sympy.Pow, (b, e), start, end)
@@ -467,21 +513,22 @@ class _Builder:
     def reciprocal(self, b: sympy.Expr, start: int, end: int, op_pos: int) -> sympy.Expr:
         if b == 0:
             raise ParseError(
-                "division by zero", text=self.text, position=op_pos, hint="the divisor is 0"
+                _("division by zero"), text=self.text, position=op_pos, hint=_("the divisor is 0")
             )
         return self.pow(b, sympy.Integer(-1), start, end)
 
     def apply(self, name: str, args: list[sympy.Expr], start: int, end: int) -> sympy.Expr:
-        canonical, _, _, builder = FUNCTIONS[name]
+        canonical, _lo, _hi, builder = FUNCTIONS[name]
         if canonical == "log" and len(args) == 2:
             base = args[1]
             if base.is_number and (base == 1 or base.is_positive is False):
                 raise ParseError(
-                    f"'{self._short(start, end)}': the base of a logarithm must be positive "
-                    "and not 1",
+                    _("'{short}': the base of a logarithm must be positive and not 1").format(
+                        short=self._short(start, end)
+                    ),
                     text=self.text,
                     position=start,
-                    hint="write log(x, b) with b > 0, b != 1",
+                    hint=_("write log(x, b) with b > 0, b != 1"),
                 )
         if canonical == "exp":
             self.check_exp_arg(args[0], start, end)
@@ -490,10 +537,10 @@ class _Builder:
         elif canonical == "root":
             if args[1] == 0:
                 raise ParseError(
-                    "root of degree 0",
+                    _("root of degree 0"),
                     text=self.text,
                     position=start,
-                    hint="use root(x, n), n != 0",
+                    hint=_("use root(x, n), n != 0"),
                 )
             self.check_pow(args[0], self.pow(args[1], sympy.Integer(-1), start, end), start, end)
         self.predict(_MAGNITUDE_CLASS.get(canonical), args, start, end)

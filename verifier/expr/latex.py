@@ -64,6 +64,7 @@ from verifier.expr.latex_names import (
 from verifier.expr.names import _LETTER_FUNCTIONS
 from verifier.expr.parser import Parsed, parse_with_warnings
 from verifier.expr.reader import _Reader
+from verifier.i18n import _
 
 __all__ = ["looks_like_latex", "parse_latex", "strip_delimiters", "translate"]
 
@@ -87,10 +88,12 @@ def _delimited(text: str) -> tuple[int, int]:
             if len(stripped) >= len(left) + len(right) and stripped.endswith(right):
                 return lead + len(left), lead + len(stripped) - len(right)
             raise ParseError(
-                f"the formula opens with '{left}' but does not end with '{right}'",
+                _("the formula opens with '{left}' but does not end with '{right}'").format(
+                    left=left, right=right
+                ),
                 text=text,
                 position=lead,
-                hint=f"close it with '{right}' or leave both out",
+                hint=_("close it with '{right}' or leave both out").format(right=right),
             )
     return 0, len(text)
 
@@ -133,6 +136,7 @@ class _Translator:
         self.origin.extend([pos] * len(s))
 
     def err(self, message: str, pos: int, hint: str | None = _HINT) -> ParseError:
+        hint = _(hint) if hint == _HINT else hint
         return ParseError(message, text=self.text, position=pos, hint=hint)
 
     def ch(self, k: int = 0) -> str:
@@ -146,7 +150,7 @@ class _Translator:
         start = self.i
         self.i += 1
         if not self.ch():
-            raise self.err("a lone '\\' at the end", start)
+            raise self.err(_("a lone '\\' at the end"), start)
         if self.ch().isascii() and self.ch().isalpha():
             while self.ch().isascii() and self.ch().isalpha():
                 self.i += 1
@@ -174,7 +178,7 @@ class _Translator:
         mark = len(self.out)
         self.run("}")
         if self.ch() != "}":
-            raise self.err("'{' is never closed", start, "add the matching '}'")
+            raise self.err(_("'{' is never closed"), start, _("add the matching '}'"))
         self.i += 1
         self.depth -= 1
         return mark, start
@@ -189,7 +193,11 @@ class _Translator:
         elif self.ch() and self.ch() not in "}]^_&#%$":
             self.token()
         if len(self.out) == mark or not "".join(self.out[mark:]).strip():
-            raise self.err(f"{what} is missing", start if self.ch() else pos, "use braces: {...}")
+            raise self.err(
+                _("{what} is missing").format(what=what),
+                start if self.ch() else pos,
+                _("use braces: {...}"),
+            )
         self.out.insert(mark, "(")
         self.origin.insert(mark, start)
         self.emit(")", max(self.i - 1, start))
@@ -216,7 +224,7 @@ class _Translator:
                 self.origin.insert(mark, start)
                 self.emit(")", self.i - 1)
         elif c == "}":
-            raise self.err("unexpected '}'", pos, "no '{' is open here")
+            raise self.err(_("unexpected '}'"), pos, _("no '{' is open here"))
         elif c == "^":
             self.i += 1
             self.superscript(pos)
@@ -227,7 +235,7 @@ class _Translator:
             self.emit("(" if c == "[" else ")", pos)
             self.i += 1
         elif c in _CHAR_ERRORS:
-            raise self.err(_CHAR_ERRORS[c], pos)
+            raise self.err(_(_CHAR_ERRORS[c]), pos)
         elif c in "\n\r\t~":
             self.emit(" ", pos)
             self.i += 1
@@ -247,7 +255,7 @@ class _Translator:
         elif name == "sqrt":
             self.root(pos)
         elif name == "abs":
-            body = self.argument("the argument of \\abs", pos)
+            body = self.argument(_("the argument of \\abs"), pos)
             self.out[-len(body)] = self.out[-1] = "|"
         elif name in _SIZES:
             self.delimiter(name, pos)
@@ -256,35 +264,38 @@ class _Translator:
         elif name in _LETTER_FUNCTIONS:
             self.function(name, pos)
         elif name == "\\":
-            raise self.err("a line break '\\\\' is not allowed", pos, "give one formula")
+            raise self.err(_("a line break '\\\\' is not allowed"), pos, _("give one formula"))
         elif name in _FORBIDDEN:
             raise self.err(
-                f"LaTeX command '\\{name}' is not allowed: it is TeX programming or file "
-                "access, not math",
+                _(
+                    "LaTeX command '\\{name}' is not allowed: it is TeX programming or file access, not math"
+                ).format(name=name),
                 pos,
             )
         else:
             close = difflib.get_close_matches(name, _KNOWN, n=3, cutoff=0.7)
             raise self.err(
-                f"unknown LaTeX command '\\{name}'",
+                _("unknown LaTeX command '\\{name}'").format(name=name),
                 pos,
-                "did you mean " + " or ".join("\\" + c for c in close) + "?"
+                _("did you mean {names}?").format(names=_(" or ").join("\\" + c for c in close))
                 if close
-                else "known commands: \\frac, \\sqrt, \\sin, \\cos, \\ln, \\exp, \\pi, \\cdot, "
-                "\\left( \\right)",
+                else _(
+                    "known commands: \\frac, \\sqrt, \\sin, \\cos, \\ln, \\exp, \\pi, \\cdot, "
+                    "\\left( \\right)"
+                ),
             )
 
     def fraction(self, name: str, pos: int) -> None:
         self.enter(pos)
         self.emit(" (", pos)
-        num = self.argument(f"the numerator of \\{name}", pos)
+        num = self.argument(_("the numerator of \\{name}").format(name=name), pos)
         self.emit("/", pos)
-        den = self.argument(f"the denominator of \\{name}", pos)
+        den = self.argument(_("the denominator of \\{name}").format(name=name), pos)
         if num.replace(" ", "") == "(d)" and den.replace(" ", "")[:2] == "(d":
             raise self.err(
-                "\\frac{d}{dx} is only read on the left side of an equation",
+                _("\\frac{d}{dx} is only read on the left side of an equation"),
                 pos,
-                "write the derivative itself, or \\frac{d}{dx}(...) = your answer",
+                _("write the derivative itself, or \\frac{d}{dx}(...) = your answer"),
             )
         self.emit(")", self.i - 1)
         self.depth -= 1
@@ -300,19 +311,19 @@ class _Translator:
             self.run("]")
             if self.ch() != "]":
                 raise self.err(
-                    "the '[' of \\sqrt[n] is never closed", open_at, "write \\sqrt[3]{x}"
+                    _("the '[' of \\sqrt[n] is never closed"), open_at, _("write \\sqrt[3]{x}")
                 )
             index = ("".join(self.out[mark:]), self.origin[mark:])
             del self.out[mark:], self.origin[mark:]
             self.i += 1
-            self.argument("the argument of \\sqrt", pos)
+            self.argument(_("the argument of \\sqrt"), pos)
             self.emit(",(", self.i - 1)
             self.out.extend(index[0])
             self.origin.extend(index[1])
             self.emit("))", self.i - 1)
         else:
             self.emit(" sqrt", pos)
-            self.argument("the argument of \\sqrt", pos)
+            self.argument(_("the argument of \\sqrt"), pos)
         self.depth -= 1
 
     def delimiter(self, name: str, pos: int) -> None:
@@ -320,33 +331,44 @@ class _Translator:
         self.skip_spaces()
         start = self.i
         if self.ch() == "\\":
-            d, _ = self.command()
+            d, _end = self.command()
             d = "\\" + d
         else:
             d = self.ch()
             self.i += 1
         if d not in _DELIMITERS:
-            raise self.err(f"'\\{name}' needs a delimiter such as ( ) [ ] | or ., not '{d}'", start)
+            raise self.err(
+                _("'\\{name}' needs a delimiter such as ( ) [ ] | or ., not '{d}'").format(
+                    name=name, d=d
+                ),
+                start,
+            )
         self.emit(_DELIMITERS[d], start)
 
     def text_command(self, name: str, pos: int) -> None:
         """``\\mathrm{e}``, ``\\operatorname{sech}``: a name typed upright."""
         self.skip_spaces()
         if self.ch() != "{":
-            raise self.err(f"\\{name} needs braces, as in \\{name}{{e}}", self.i)
+            raise self.err(
+                _("\\{name} needs braces, as in \\{name}{{e}}").format(name=name), self.i
+            )
         close = self.text.find("}", self.i, self.end)
         word = self.text[self.i + 1 : close].strip() if close > 0 else ""
         if not word.isascii() or not word.isalpha():
             raise self.err(
-                f"\\{name}{{...}} may only hold a name, such as e or sech",
+                _("\\{name}{{...}} may only hold a name, such as e or sech").format(name=name),
                 self.i,
-                "write the formula outside the braces",
+                _("write the formula outside the braces"),
             )
         self.i = close + 1
         if word in _LETTER_FUNCTIONS:
             self.function(word, pos)
         elif name == "operatorname":
-            raise self.err(f"unknown function '{word}'", pos, "known functions: sin, cos, ln, ...")
+            raise self.err(
+                _("unknown function '{word}'").format(word=word),
+                pos,
+                _("known functions: sin, cos, ln, ..."),
+            )
         else:
             self.emit(word, pos)
 
@@ -356,7 +378,7 @@ class _Translator:
         base = None
         if self.ch() == "_" and name in ("log", "ln"):
             self.i += 1
-            base = self.argument("the base of \\log", pos)
+            base = self.argument(_("the base of \\log"), pos)
             self.skip_spaces()
         if base is not None:
             at = self.origin[-len(base)]
@@ -364,9 +386,9 @@ class _Translator:
             self.emit(f" (1/ln{base}) ", at)
             if self.ch() == "^":
                 raise self.err(
-                    "a power of a logarithm to a base needs brackets",
+                    _("a power of a logarithm to a base needs brackets"),
                     self.i,
-                    "write (\\log_2 x)^2",
+                    _("write (\\log_2 x)^2"),
                 )
             name = "ln"
         self.emit(" " + name, pos)
@@ -389,11 +411,12 @@ class _Translator:
             elif self.ch(k).isascii() and self.ch(k).isalpha():
                 k += 1
             else:
-                raise self.err("'^' needs an exponent", start, "write x^{-2}")
+                raise self.err(_("'^' needs an exponent"), start, _("write x^{-2}"))
             body = self.text[start : start + k]
             self.warnings.append(
-                f"read '^{body}' as the exponent {body}; in LaTeX write ^{{{body}}} "
-                "(TeX raises only the first character)"
+                _(
+                    "read '^{body}' as the exponent {body}; in LaTeX write ^{{{body}}} (TeX raises only the first character)"
+                ).format(body=body)
             )
             for j in range(start, start + k):
                 self.emit(self.text[j], j)
@@ -404,7 +427,7 @@ class _Translator:
             self.token()
         compact = "".join(self.out[mark:]).replace(" ", "")
         if not compact:
-            raise self.err("'^' needs an exponent", start, "write x^{2}")
+            raise self.err(_("'^' needs an exponent"), start, _("write x^{2}"))
         digits = compact.removeprefix("-")
         if digits.isdigit() and not (compact.startswith("-") and int(digits) == 0):
             del self.out[mark:], self.origin[mark:]
@@ -426,9 +449,11 @@ class _Translator:
         prev = self.out[-1] if self.out else ""
         if not index.strip().isdigit() or not (prev.isalpha() and prev.isascii()):
             raise self.err(
-                "a subscript is only read as the index of a variable (x_1) or the base of \\log_2",
+                _(
+                    "a subscript is only read as the index of a variable (x_1) or the base of \\log_2"
+                ),
                 pos,
-                "write x_1, x_{2} or \\log_{10} x",
+                _("write x_1, x_{2} or \\log_{10} x"),
             )
         self.emit("_" + index.strip(), pos)
         self.i = after
@@ -465,13 +490,15 @@ def parse_latex(
     limits = limits or ParseLimits()
     if len(text) > limits.max_length:
         raise LimitError(
-            f"the input has {len(text)} characters, more than the limit of {limits.max_length}",
+            _("the input has {n} characters, more than the limit of {max_length}").format(
+                n=len(text), max_length=limits.max_length
+            ),
             limit="max_length",
-            hint="homework answers are short; raise ParseLimits.max_length if needed",
+            hint=_("homework answers are short; raise ParseLimits.max_length if needed"),
         )
     tr = translate(text, limits)
     if not tr.plain.strip():
-        raise ParseError("the formula is empty", text=text, position=0, hint=_HINT)
+        raise ParseError(_("the formula is empty"), text=text, position=0, hint=_(_HINT))
     inner = dataclasses.replace(limits, max_length=max(limits.max_length, len(tr.plain)))
     try:
         parsed = parse_with_warnings(

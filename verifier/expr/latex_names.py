@@ -10,6 +10,7 @@ Commands are looked up here and nowhere else; a command in none of these tables 
 from __future__ import annotations
 
 from verifier.expr.names import _GREEK_ALIAS, _LETTER_FUNCTIONS
+from verifier.i18n import N_
 
 __all__: list[str] = []
 
@@ -61,10 +62,10 @@ _KNOWN = sorted(
     | {s for s in _SPACES if s.isalpha()}
 )
 _CHAR_ERRORS = {
-    "#": "'#' (a TeX macro parameter) is not allowed",
-    "&": "'&' (an alignment tab) is not allowed: give one formula",
-    "%": "'%' starts a TeX comment: it is not allowed",
-    "$": "'$' may only enclose the whole formula",
+    "#": N_("'#' (a TeX macro parameter) is not allowed"),
+    "&": N_("'&' (an alignment tab) is not allowed: give one formula"),
+    "%": N_("'%' starts a TeX comment: it is not allowed"),
+    "$": N_("'$' may only enclose the whole formula"),
 }
-_HINT = "type only the formula, e.g. \\frac{1}{x} or \\sin^2 x"
+_HINT = N_("type only the formula, e.g. \\frac{1}{x} or \\sin^2 x")
 _OPEN_CLOSE = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))

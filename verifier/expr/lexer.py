@@ -43,28 +43,32 @@ from verifier.expr.names import (
     _name_hint,
     symbol,
 )
+from verifier.i18n import _
 
 
 def _char_error(text: str, pos: int) -> ParseError:
     ch = text[pos]
     hint = _CHAR_HINTS.get(ch)
+    hint = None if hint is None else _(hint)
     category = unicodedata.category(ch)
     if hint is None:
         if category == "Cf":
-            hint = "remove the invisible formatting character (often pasted from a web page)"
+            hint = _("remove the invisible formatting character (often pasted from a web page)")
         elif category.startswith("C"):
-            hint = "remove the control character"
+            hint = _("remove the control character")
         elif category.startswith("Z"):
-            hint = "use an ordinary space"
+            hint = _("use an ordinary space")
         elif 0x1D400 <= ord(ch) <= 0x1D7FF:
-            hint = "type plain letters and digits (x, not 𝑥)"
+            hint = _("type plain letters and digits (x, not 𝑥)")
         else:
-            hint = "use only numbers, variables, known functions and + - * / ^ ( ) , |"
+            hint = _("use only numbers, variables, known functions and + - * / ^ ( ) , |")
     shown = repr(ch) if category.startswith(("C", "Z")) else f"'{ch}'"
     if ch == "=":
-        message = "'=' is not allowed: this is an expression, not an equation"
+        message = _("'=' is not allowed: this is an expression, not an equation")
     else:
-        message = f"character {shown} ({_char_name(ch)}) is not allowed"
+        message = _("character {shown} ({char_name}) is not allowed").format(
+            shown=shown, char_name=_char_name(ch)
+        )
     return ParseError(message, text=text, position=pos, hint=hint)
 
 
@@ -125,9 +129,11 @@ class _Lexer:
         self.count += 1
         if self.count > self.limits.max_tokens:
             raise LimitError(
-                f"too many tokens: more than {self.limits.max_tokens}",
+                _("too many tokens: more than {max_tokens}").format(
+                    max_tokens=self.limits.max_tokens
+                ),
                 limit="max_tokens",
-                hint="split the expression or raise ParseLimits.max_tokens",
+                hint=_("split the expression or raise ParseLimits.max_tokens"),
             )
         self.pending.append(tok)
 
@@ -162,7 +168,9 @@ class _Lexer:
                 i += 1
             elif cls == "sub":
                 raise self._err(
-                    "a subscript must follow a variable name", i, "write x₁ or x_1 for a variable"
+                    _("a subscript must follow a variable name"),
+                    i,
+                    _("write x₁ or x_1 for a variable"),
                 )
             else:  # underscore not after a name
                 raise _char_error(self.text, i)
@@ -186,15 +194,18 @@ class _Lexer:
                 frac.append(self._ch(i))
                 i += 1
             if not digits and not frac:
-                raise self._err("a lone '.' is not a number", start, "write 0.5 or .5")
+                raise self._err(_("a lone '.' is not a number"), start, _("write 0.5 or .5"))
             if self._cls(i) == "dot":
-                raise self._err("a number has at most one decimal point", i, "write 1.5, not 1.5.2")
+                raise self._err(
+                    _("a number has at most one decimal point"), i, _("write 1.5, not 1.5.2")
+                )
         if len(digits) + len(frac) > self.limits.max_digits:
             raise LimitError(
-                f"number at position {start} has {len(digits) + len(frac)} digits, "
-                f"more than the limit of {self.limits.max_digits}",
+                _(
+                    "number at position {start} has {n} digits, more than the limit of {max_digits}"
+                ).format(start=start, n=len(digits) + len(frac), max_digits=self.limits.max_digits),
                 limit="max_digits",
-                hint="numbers this long are not homework notation",
+                hint=_("numbers this long are not homework notation"),
             )
         value = sympy.Rational(int("".join(digits) or "0"))
         if frac:
@@ -208,8 +219,9 @@ class _Lexer:
             exp_digits = "".join(self._ch(k) for k in range(first, end))
             if len(exp_digits) > 6 or int(exp_digits) > self.limits.max_exponent:
                 raise LimitError(
-                    f"exponent of the number at position {start} exceeds the limit of "
-                    f"{self.limits.max_exponent}",
+                    _(
+                        "exponent of the number at position {start} exceeds the limit of {max_exponent}"
+                    ).format(start=start, max_exponent=self.limits.max_exponent),
                     limit="max_exponent",
                 )
             value = value * sympy.Rational(10) ** (sign * int(exp_digits))
@@ -241,10 +253,11 @@ class _Lexer:
             i += 1
         body = text[1:] if text.startswith("-") else text
         if not body.isdigit():
-            raise self._err("a superscript exponent needs digits, as in x² or x⁻¹", start)
+            raise self._err(_("a superscript exponent needs digits, as in x² or x⁻¹"), start)
         if len(body) > 6:
             raise LimitError(
-                f"superscript exponent at position {start} is too long", limit="max_exponent"
+                _("superscript exponent at position {start} is too long").format(start=start),
+                limit="max_exponent",
             )
         self._emit(_Tok("sup", sympy.Integer(int(text)), start, i, space))
         return i
@@ -266,7 +279,7 @@ class _Lexer:
             sub = True
             if self._cls(j) not in ("digit", "sub"):
                 raise self._err(
-                    "'_' must be followed by digits, as in x_1", j - 1, "write x_1 or x1"
+                    _("'_' must be followed by digits, as in x_1"), j - 1, _("write x_1 or x1")
                 )
         underscore = sub
         kind_of_digits = self._cls(j)
@@ -286,9 +299,11 @@ class _Lexer:
                 # else: the digits are the function's argument (sin2x); the number lexer reads them
             elif last_kind == "const":
                 raise self._err(
-                    f"unknown name '{typed}'",
+                    _("unknown name '{typed}'").format(typed=typed),
                     last_start,
-                    f"did you mean {last_name}*{suffix} or {last_name}^{suffix}?",
+                    _("did you mean {last_name}*{suffix} or {last_name}^{suffix}?").format(
+                        last_name=last_name, suffix=suffix
+                    ),
                 )
             else:
                 base = last_typed
@@ -306,12 +321,18 @@ class _Lexer:
                     self.lookup[chosen] = chosen
                 if chosen is None:
                     hint = (
-                        f"did you mean {base}*{suffix} or {base}^{suffix}?"
+                        _("did you mean {base}*{suffix} or {base}^{suffix}?").format(
+                            base=base, suffix=suffix
+                        )
                         if not sub
-                        else "declare it as a variable"
+                        else _("declare it as a variable")
                     )
                     raise self._err(
-                        f"unknown name '{typed}'{self._declared_note()}", last_start, hint
+                        _("unknown name '{typed}'{declared_note}").format(
+                            typed=typed, declared_note=self._declared_note()
+                        ),
+                        last_start,
+                        hint,
                     )
                 pieces[-1] = ("var", self.lookup[chosen], last_start, self.text[last_start:j])
                 i = j
@@ -332,7 +353,8 @@ class _Lexer:
     def _declared_note(self) -> str:
         if self.infer:
             return ""
-        return f" (declared variables: {', '.join(self.declared) or 'none'})"
+        names = ", ".join(self.declared) or _("none")
+        return _(" (declared variables: {names})").format(names=names)
 
     def _split(
         self, run: str, start: int, end: int, has_suffix: bool = False
@@ -382,7 +404,9 @@ class _Lexer:
         if unknown:
             if len(run) >= 3 and not any(len(piece[3]) > 1 for piece in pieces):
                 raise self._err(
-                    f"unknown name '{run}'{self._declared_note()}",
+                    _("unknown name '{run}'{declared_note}").format(
+                        run=run, declared_note=self._declared_note()
+                    ),
                     start,
                     _name_hint(run),
                 )
@@ -391,27 +415,33 @@ class _Lexer:
             while k + len(segment) < len(run) and (k + len(segment)) in unknown:
                 segment += run[k + len(segment)]
             raise self._err(
-                f"unknown name '{segment}'{self._declared_note()}",
+                _("unknown name '{segment}'{declared_note}").format(
+                    segment=segment, declared_note=self._declared_note()
+                ),
                 start + k,
-                f"only lowercase letters are taken as variables; declare {segment!r} to use it"
+                _(
+                    "only lowercase letters are taken as variables; declare {segment!r} to use it"
+                ).format(segment=segment)
                 if self.infer
-                else f"declare {segment!r} as a variable, or check the spelling",
+                else _("declare {segment!r} as a variable, or check the spelling").format(
+                    segment=segment
+                ),
             )
         if self.infer and (keyword.iskeyword(run) or keyword.issoftkeyword(run)):
             # 'or', 'if', 'in', 'is' ... are words, not a product of two inferred variables
-            raise self._err(f"unknown name '{run}'", start, _name_hint(run))
+            raise self._err(_("unknown name '{run}'").format(run=run), start, _name_hint(run))
         if self.infer:
             # inferred single letters glue in runs of at most two (xy), so that
             # words such as 'exec' or 'eval' are refused instead of multiplied out
             segment = 0
-            for kind, _, _, typed in pieces:
+            for kind, _name, _pos, typed in pieces:
                 single = len(typed) == 1
                 segment = segment + 1 if single and kind in ("var", "const") else 0
                 if segment > 2:
                     if call:
                         raise self._unknown_function(run, start)
                     raise self._err(
-                        f"unknown name '{run}'",
+                        _("unknown name '{run}'").format(run=run),
                         start,
                         _name_hint(run),
                     )
@@ -424,4 +454,4 @@ class _Lexer:
         return self._cls(k) == "op" and self._ch(k) == "("
 
     def _unknown_function(self, run: str, start: int) -> ParseError:
-        return self._err(f"unknown function '{run}'", start, _function_hint(run))
+        return self._err(_("unknown function '{run}'").format(run=run), start, _function_hint(run))

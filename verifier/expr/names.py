@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 import sympy
 
 from verifier.errors import ParseError
+from verifier.i18n import N_, _
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "symbol"]
 
@@ -187,22 +188,24 @@ _CLASSES = _class_table()
 
 
 _CHAR_HINTS = {
-    "=": "give only the expression, not an equation: drop 'f(x) =' and write the right-hand side",
-    "'": "quotes are not part of math notation",
-    '"': "quotes are not part of math notation",
-    "`": "quotes are not part of math notation",
-    "[": "use parentheses ( ) for grouping",
-    "]": "use parentheses ( ) for grouping",
-    "{": "use parentheses ( ) for grouping",
-    "}": "use parentheses ( ) for grouping",
-    ";": "give one expression only",
-    "!": "factorials are not supported",
-    "_": "'_' is only allowed as a subscript after a letter, as in x_1",
-    "\n": "the expression must fit on one line",
-    "\r": "the expression must fit on one line",
-    "\t": "use ordinary spaces",
-    "%": "write percentages as fractions, e.g. 5/100",
-    ":": "give one expression only",
+    "=": N_(
+        "give only the expression, not an equation: drop 'f(x) =' and write the right-hand side"
+    ),
+    "'": N_("quotes are not part of math notation"),
+    '"': N_("quotes are not part of math notation"),
+    "`": N_("quotes are not part of math notation"),
+    "[": N_("use parentheses ( ) for grouping"),
+    "]": N_("use parentheses ( ) for grouping"),
+    "{": N_("use parentheses ( ) for grouping"),
+    "}": N_("use parentheses ( ) for grouping"),
+    ";": N_("give one expression only"),
+    "!": N_("factorials are not supported"),
+    "_": N_("'_' is only allowed as a subscript after a letter, as in x_1"),
+    "\n": N_("the expression must fit on one line"),
+    "\r": N_("the expression must fit on one line"),
+    "\t": N_("use ordinary spaces"),
+    "%": N_("write percentages as fractions, e.g. 5/100"),
+    ":": N_("give one expression only"),
 }
 
 
@@ -217,24 +220,23 @@ def _name_hint(run: str) -> str:
     """The hint for an unknown letter run: a Greek letter, a close function name, or '*'."""
     greek = [g for g, alias in _GREEK_ALIAS.items() if alias == run.lower()]
     if greek:
-        return f"write {greek[0]}, or declare '{run}' as a variable"
+        return _("write {greek}, or declare '{run}' as a variable").format(greek=greek[0], run=run)
     close = difflib.get_close_matches(run, sorted(_LETTER_FUNCTIONS), n=3, cutoff=0.7)
     if close:
-        return "did you mean " + " or ".join(close) + "?"
-    return (
+        return _("did you mean {names}?").format(names=_(" or ").join(close))
+    return _(
         "not a known function, constant or variable; write a product with '*' "
-        f"(as in {'*'.join(run[:3])}) or declare the variable"
-    )
+        "(as in {example}) or declare the variable"
+    ).format(example="*".join(run[:3]))
 
 
 def _function_hint(run: str) -> str:
     """The hint for an unknown function name: close names, or the list of known ones."""
     close = difflib.get_close_matches(run, sorted(FUNCTIONS), n=3, cutoff=0.6)
-    return (
-        "did you mean " + " or ".join(close) + "?"
-        if close
-        else "known functions: " + ", ".join(sorted({v[0] for v in FUNCTIONS.values()}))
-    )
+    if close:
+        return _("did you mean {names}?").format(names=_(" or ").join(close))
+    known = ", ".join(sorted({v[0] for v in FUNCTIONS.values()}))
+    return _("known functions: {names}").format(names=known)
 
 
 def _check_variables(variables: Sequence[str] | str | None) -> tuple[str, ...] | None:
@@ -244,19 +246,23 @@ def _check_variables(variables: Sequence[str] | str | None) -> tuple[str, ...] |
     names = (variables,) if isinstance(variables, str) else tuple(variables)
     for name in names:
         if not isinstance(name, str) or not name:
-            raise ParseError(f"invalid variable name {name!r}", hint="use names such as x, t, x0")
+            raise ParseError(
+                _("invalid variable name {name!r}").format(name=name),
+                hint=_("use names such as x, t, x0"),
+            )
         body = name.rstrip("0123456789")
         body = body[:-1] if body.endswith("_") and body != name else body
         ok = bool(body) and all((c.isascii() and c.isalpha()) or c in _GREEK for c in body)
         if not ok:
             raise ParseError(
-                f"invalid variable name {name!r}",
-                hint="a variable is letters (Latin or Greek), optionally followed by digits",
+                _("invalid variable name {name!r}").format(name=name),
+                hint=_("a variable is letters (Latin or Greek), optionally followed by digits"),
             )
         if name in FUNCTIONS or name in CONSTANTS:
             raise ParseError(
-                f"'{name}' cannot be a variable: it is a known "
-                f"{'function' if name in FUNCTIONS else 'constant'}",
-                hint="choose another variable name",
+                _("'{name}' cannot be a variable: it is a known {value}").format(
+                    name=name, value="function" if name in FUNCTIONS else "constant"
+                ),
+                hint=_("choose another variable name"),
             )
     return names

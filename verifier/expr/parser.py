@@ -82,6 +82,7 @@ from verifier.expr.build import ParseLimits, _Builder
 from verifier.expr.lexer import _Lexer, _Tok
 from verifier.expr.names import CONSTANTS, FUNCTIONS, _check_variables, symbol
 from verifier.expr.reader import _Node, _Reader
+from verifier.i18n import _
 
 __all__ = [
     "FUNCTIONS",
@@ -151,7 +152,7 @@ class _Parser(_Reader):
     # -- grammar
     def parse(self) -> sympy.Expr:
         if self.tok.kind == "end":
-            raise self.err("the expression is empty", 0, "type an expression such as x^2 + 1")
+            raise self.err(_("the expression is empty"), 0, _("type an expression such as x^2 + 1"))
         node = self.expr()
         t = self.tok
         if t.kind != "end":
@@ -191,7 +192,9 @@ class _Parser(_Reader):
                 op = self.advance()
                 if self.tok.kind == "end" or self.is_op(self.tok, "*/)^,"):
                     raise self.err(
-                        f"'{op.value}' needs something after it", self.tok.start, "remove it"
+                        _("'{value}' needs something after it").format(value=op.value),
+                        self.tok.start,
+                        _("remove it"),
                     )
                 rhs = self.unary()
                 if op.value == "/":
@@ -208,9 +211,11 @@ class _Parser(_Reader):
                 if t.kind == "num" and not self.powered():  # x 2^(x-1) is a product
                     left = self.src(last.start, last.end)
                     raise self.err(
-                        "a number cannot follow a factor without an operator",
+                        _("a number cannot follow a factor without an operator"),
                         t.start,
-                        f"did you mean {left}*{self.src(t.start, t.end)}?",
+                        _("did you mean {left}*{src}?").format(
+                            left=left, src=self.src(t.start, t.end)
+                        ),
                     )
                 rhs = self.power()
                 if last.open_call is not None and (t.space or t.kind == "func"):
@@ -302,7 +307,9 @@ class _Parser(_Reader):
             if t.sci:
                 typed = self.src(t.start, t.end)
                 self.ambiguous(
-                    f"the number {self._plain_number(t.value)} (scientific notation)",
+                    _("the number {number} (scientific notation)").format(
+                        number=self._plain_number(t.value)
+                    ),
                     typed.replace("e", "*e", 1).replace("E", "*E", 1),
                     t.start,
                     typed,
@@ -321,26 +328,32 @@ class _Parser(_Reader):
             return self.radical()
         if t.kind == "end":
             raise self.err(
-                "the expression ended too early", t.start, "something is missing at the end"
+                _("the expression ended too early"), t.start, _("something is missing at the end")
             )
         if self.is_op(t, ")"):
-            raise self.err("unexpected ')'", t.start, "an operand is missing before it")
+            raise self.err(_("unexpected ')'"), t.start, _("an operand is missing before it"))
         if t.kind == "sup":
-            raise self.err("a superscript needs something to raise", t.start, "write x² or x^2")
-        raise self.err(f"unexpected {self.describe(t)}", t.start, "an operand is missing before it")
+            raise self.err(
+                _("a superscript needs something to raise"), t.start, _("write x² or x^2")
+            )
+        raise self.err(
+            f"unexpected {self.describe(t)}", t.start, _("an operand is missing before it")
+        )
 
     def group(self) -> _Node:
         open_tok = self.advance()
         self.enter(open_tok.start)
         saved, self.bars = self.bars, 0
         if self.is_op(self.tok, ")"):
-            raise self.err("empty parentheses", open_tok.start, "put an expression inside ( )")
+            raise self.err(
+                _("empty parentheses"), open_tok.start, _("put an expression inside ( )")
+            )
         inner = self.expr()
         if not self.is_op(self.tok, ")"):
             raise self.err(
-                f"missing ')' before {self.describe(self.tok)}",
+                _("missing ')' before {describe}").format(describe=self.describe(self.tok)),
                 self.tok.start,
-                f"unbalanced parenthesis opened at {open_tok.start}",
+                _("unbalanced parenthesis opened at {start}").format(start=open_tok.start),
             )
         close = self.advance()
         self.bars = saved
@@ -352,13 +365,13 @@ class _Parser(_Reader):
         self.enter(open_tok.start)
         self.bars += 1
         if self.is_op(self.tok, "|") and self.bars > 0 and self.peek().kind == "end":
-            raise self.err("empty bars", open_tok.start, "put an expression inside | |")
+            raise self.err(_("empty bars"), open_tok.start, _("put an expression inside | |"))
         inner = self.expr()
         if not self.is_op(self.tok, "|"):
             raise self.err(
-                f"missing '|' before {self.describe(self.tok)}",
+                _("missing '|' before {describe}").format(describe=self.describe(self.tok)),
                 self.tok.start,
-                f"unbalanced '|' opened at {open_tok.start}",
+                _("unbalanced '|' opened at {start}").format(start=open_tok.start),
             )
         close = self.advance()
         self.bars -= 1
@@ -380,7 +393,7 @@ class _Parser(_Reader):
         """A function: f(args), f^n(args), f x, f^n x (see the module docstring)."""
         ftok = self.advance()
         name = ftok.value
-        canonical, lo, hi, _ = FUNCTIONS[name]
+        canonical, lo, hi, _build = FUNCTIONS[name]
         self.enter(ftok.start)
         power: sympy.Expr | None = None
         pow_tok: _Tok | None = None
@@ -393,12 +406,13 @@ class _Parser(_Reader):
         if power is not None and pow_tok is not None and (power.is_negative or power == 0):
             shown = self.src(ftok.start, self.toks[self.i - 1].end)
             raise self.err(
-                f"'{shown}' is ambiguous",
+                _("'{shown}' is ambiguous").format(shown=shown),
                 ftok.start,
-                f"write a{canonical}(x) for the inverse function or 1/{canonical}(x) "
-                f"for the reciprocal"
+                _(
+                    "write a{canonical}(x) for the inverse function or 1/{canonical}(x) for the reciprocal"
+                ).format(canonical=canonical)
                 if canonical in ("sin", "cos", "tan", "sec", "csc", "cot")
-                else f"write 1/{canonical}(x) for the reciprocal",
+                else _("write 1/{canonical}(x) for the reciprocal").format(canonical=canonical),
             )
         if self.is_op(self.tok, "("):
             args, end = self.arguments(name, lo, hi)
@@ -407,16 +421,19 @@ class _Parser(_Reader):
         else:
             if not self.starts_factor(self.tok) and not self.is_op(self.tok, "+-"):
                 raise self.err(
-                    f"'{name}' needs an argument",
+                    _("'{name}' needs an argument").format(name=name),
                     self.tok.start,
-                    f"write {name}(x)",
+                    _("write {name}(x)").format(name=name),
                 )
             arg = self.open_argument(name)
             value = self.b.apply(name, [arg.expr], ftok.start, arg.end)
             arg_txt = self.src(arg.start, arg.end)
             node = _Node(value, ftok.start, arg.end, open_call=(name, arg_txt))
             if lo > 1:
-                raise self.err(f"'{name}' needs {lo} arguments in parentheses", ftok.start)
+                raise self.err(
+                    _("'{name}' needs {lo} arguments in parentheses").format(name=name, lo=lo),
+                    ftok.start,
+                )
             if power is not None and pow_tok is not None and pow_tok.kind != "sup":
                 typed = self.src(ftok.start, arg.end)
                 p_txt = self.src(pow_tok.end, arg.start)
@@ -446,34 +463,45 @@ class _Parser(_Reader):
         if self.is_op(t, "("):
             return sign * self.group().expr
         raise self.err(
-            f"the power of '{name}' must be a number, as in {name}^2(x)",
+            _("the power of '{name}' must be a number, as in {name}^2(x)").format(name=name),
             t.start,
-            f"write ({name}(x))^n for other powers",
+            _("write ({name}(x))^n for other powers").format(name=name),
         )
 
     def arguments(self, name: str, lo: int, hi: int) -> tuple[list[sympy.Expr], int]:
         open_tok = self.advance()
         saved, self.bars = self.bars, 0
         if self.is_op(self.tok, ")"):
-            raise self.err(f"'{name}()' has no argument", open_tok.start, f"write {name}(x)")
+            raise self.err(
+                _("'{name}()' has no argument").format(name=name),
+                open_tok.start,
+                _("write {name}(x)").format(name=name),
+            )
         args = [self.expr().expr]
         while self.is_op(self.tok, ","):
             comma = self.advance()
             if len(args) >= hi:
                 raise self.err(
-                    f"'{name}' takes {'one argument' if hi == 1 else f'at most {hi} arguments'}",
+                    _("'{name}' takes {value}").format(
+                        name=name,
+                        value=_("one argument")
+                        if hi == 1
+                        else _("at most {n} arguments").format(n=hi),
+                    ),
                     comma.start,
-                    "log(x, b) is the only two-argument form besides root(x, n)",
+                    _("log(x, b) is the only two-argument form besides root(x, n)"),
                 )
             args.append(self.expr().expr)
         if not self.is_op(self.tok, ")"):
             raise self.err(
-                f"missing ')' before {self.describe(self.tok)}",
+                _("missing ')' before {describe}").format(describe=self.describe(self.tok)),
                 self.tok.start,
-                f"unbalanced parenthesis opened at {open_tok.start}",
+                _("unbalanced parenthesis opened at {start}").format(start=open_tok.start),
             )
         if len(args) < lo:
-            raise self.err(f"'{name}' needs {lo} arguments", open_tok.start)
+            raise self.err(
+                _("'{name}' needs {lo} arguments").format(name=name, lo=lo), open_tok.start
+            )
         close = self.advance()
         self.bars = saved
         return args, close.end
@@ -549,13 +577,16 @@ def parse_with_warnings(
     limits = limits or ParseLimits()
     if not isinstance(text, str):
         raise ParseError(
-            f"expected text, got {type(text).__name__}", hint="pass the expression as a str"
+            _("expected text, got {__name__}").format(__name__=type(text).__name__),
+            hint=_("pass the expression as a str"),
         )
     if len(text) > limits.max_length:
         raise LimitError(
-            f"the input has {len(text)} characters, more than the limit of {limits.max_length}",
+            _("the input has {n} characters, more than the limit of {max_length}").format(
+                n=len(text), max_length=limits.max_length
+            ),
             limit="max_length",
-            hint="homework answers are short; raise ParseLimits.max_length if needed",
+            hint=_("homework answers are short; raise ParseLimits.max_length if needed"),
         )
     from verifier.expr import latex  # LaTeX is rewritten into this grammar (it imports us)
 

@@ -22,6 +22,7 @@ import sympy
 from verifier.errors import LimitError, ParseError
 from verifier.expr.build import ParseLimits
 from verifier.expr.lexer import _Tok
+from verifier.i18n import _
 
 __all__: list[str] = []
 
@@ -86,7 +87,7 @@ class _Reader:
 
     def describe(self, t: _Tok) -> str:
         if t.kind == "end":
-            return "the end of the expression"
+            return _("the end of the expression")
         return f"'{self.text[t.start : t.end]}'"
 
     # -- depth and readings
@@ -94,10 +95,11 @@ class _Reader:
         self.depth += 1
         if self.depth > self.limits.max_depth:
             raise LimitError(
-                f"the expression is nested more than {self.limits.max_depth} levels deep "
-                f"(at position {pos})",
+                _(
+                    "the expression is nested more than {max_depth} levels deep (at position {pos})"
+                ).format(max_depth=self.limits.max_depth, pos=pos),
                 limit="max_depth",
-                hint="simplify the expression or raise ParseLimits.max_depth",
+                hint=_("simplify the expression or raise ParseLimits.max_depth"),
             )
 
     def leave(self) -> None:
@@ -107,11 +109,15 @@ class _Reader:
         """Record an ambiguous reading; strict mode refuses it and asks for parentheses."""
         if self.strict:
             raise self.err(
-                f"ambiguous notation '{typed}'",
+                _("ambiguous notation '{typed}'").format(typed=typed),
                 pos,
-                f"add parentheses: write {reading} or {alternative}",
+                _("add parentheses: write {reading} or {alternative}").format(
+                    reading=reading, alternative=alternative
+                ),
             )
-        message = f"read '{typed}' as {reading}; write {alternative} if you meant that"
+        message = _("read '{typed}' as {reading}; write {alternative} if you meant that").format(
+            typed=typed, reading=reading, alternative=alternative
+        )
         if message not in self.warnings:
             self.warnings.append(message)
 
@@ -127,13 +133,13 @@ class _Reader:
 
     def unexpected(self, t: _Tok) -> ParseError:
         if self.is_op(t, ")"):
-            return self.err("unexpected ')'", t.start, "no '(' is open here")
+            return self.err(_("unexpected ')'"), t.start, _("no '(' is open here"))
         if self.is_op(t, "|"):
-            return self.err("unexpected '|'", t.start, "bars come in pairs, as in |x|")
+            return self.err(_("unexpected '|'"), t.start, _("bars come in pairs, as in |x|"))
         if self.is_op(t, ","):
             return self.err(
-                "unexpected ','", t.start, "a comma only separates arguments, as in log(x, 2)"
+                _("unexpected ','"), t.start, _("a comma only separates arguments, as in log(x, 2)")
             )
         if t.kind == "end":
-            return self.err("the expression ended too early", t.start, "something is missing")
+            return self.err(_("the expression ended too early"), t.start, _("something is missing"))
         return self.err(f"unexpected {self.describe(t)}", t.start)

@@ -23,6 +23,7 @@ import sympy
 
 from verifier.errors import ParseError, VerifierError
 from verifier.expr.latex import looks_like_latex, strip_delimiters
+from verifier.i18n import _
 
 __all__ = [
     "MAX_ANSWER_LENGTH",
@@ -101,18 +102,19 @@ def split_equation(text: str, variable: str = "x", variables: Sequence[str] = ("
     if m is None:
         lhs = text.split("=", 1)[0].strip()
         raise ParseError(
-            f"could not read the left side '{lhs[:40]}' of the equation",
+            _("could not read the left side '{lhs}' of the equation").format(lhs=lhs[:40]),
             text=text[:200],
             position=text.index("="),
-            hint="write just the derivative (2x + 2), or f'(x) = ..., y' = ..., dy/dx = ...",
+            hint=_("write just the derivative (2x + 2), or f'(x) = ..., y' = ..., dy/dx = ..."),
         )
     named = m.group("den") or m.group("subvar")
     if named is not None and named != variable:
         raise ParseError(
-            f"the left side differentiates with respect to {named}, "
-            f"but the question asks for {variable}",
+            _(
+                "the left side differentiates with respect to {named}, but the question asks for {variable}"
+            ).format(named=named, variable=variable),
             text=text[:200],
-            hint=f"differentiate with respect to {variable}",
+            hint=_("differentiate with respect to {variable}").format(variable=variable),
         )
     for group in ("pargs", "nargs", "aargs"):
         args = m.group(group)
@@ -121,18 +123,19 @@ def split_equation(text: str, variable: str = "x", variables: Sequence[str] = ("
             unknown = [a for a in names if a not in variables]
             if unknown:
                 raise ParseError(
-                    f"the left side names {', '.join(unknown)}, "
-                    "which is not a variable of this problem",
+                    _(
+                        "the left side names {items}, which is not a variable of this problem"
+                    ).format(items=", ".join(unknown)),
                     text=text[:200],
-                    hint=f"the variables are {', '.join(variables)}",
+                    hint=_("the variables are {items}").format(items=", ".join(variables)),
                 )
     rhs = m.group("rhs")
     if "=" in rhs:
         raise ParseError(
-            "the answer has more than one '='",
+            _("the answer has more than one '='"),
             text=text[:200],
             position=len(text) - len(rhs) + rhs.index("="),
-            hint="write a single derivative, e.g. f'(x) = 2x + 2",
+            hint=_("write a single derivative, e.g. f'(x) = 2x + 2"),
         )
     return rhs
 
@@ -146,9 +149,9 @@ def one_line(exc: VerifierError) -> str:
     msg = exc.message
     pos = getattr(exc, "position", None)
     if pos is not None:
-        msg += f" at position {pos}"
+        msg += _(" at position {position}").format(position=pos)
     if exc.hint:
-        msg += f" (hint: {exc.hint})"
+        msg += _(" (hint: {hint})").format(hint=exc.hint)
     return " ".join(msg.split())
 
 
@@ -182,20 +185,25 @@ def as_expression(expr: sympy.Basic, variables: Sequence[str] | None = None) -> 
 
     if not isinstance(expr, sympy.Expr):
         raise VerifierError(
-            f"expected a sympy expression, got {type(expr).__name__}",
-            hint="pass text such as '2x' or a sympy expression",
+            _("expected a sympy expression, got {__name__}").format(__name__=type(expr).__name__),
+            hint=_("pass text such as '2x' or a sympy expression"),
         )
     symbols = {s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
     if variables is not None:
         unknown = sorted({s.name for s in symbols} - set(variables))
         if unknown:
             raise VerifierError(
-                f"the expression uses {', '.join(unknown)}, which is not a variable "
-                f"({', '.join(variables)})",
-                hint=f"name every variable, e.g. variables={(*variables, *unknown)!r}",
+                _("the expression uses {items}, which is not a variable ({items2})").format(
+                    items=", ".join(unknown), items2=", ".join(variables)
+                ),
+                hint=_("name every variable, e.g. variables={value!r}").format(
+                    value=(*variables, *unknown)
+                ),
             )
     if any(not isinstance(s, sympy.Symbol) for s in expr.free_symbols):
-        raise VerifierError(f"the expression has free objects that are not symbols: {expr}")
+        raise VerifierError(
+            _("the expression has free objects that are not symbols: {expr}").format(expr=expr)
+        )
     canonical = {s: symbol(s.name) for s in symbols if s != symbol(s.name)}
     return expr.xreplace(canonical) if canonical else expr
 
@@ -297,10 +305,12 @@ def read_answer(
         expr = as_expression(answer, names)
         return Answer(shown_answer(expr), expr, (), read_as(expr))
     if not isinstance(answer, str):
-        raise VerifierError("the answer is not text")
+        raise VerifierError(_("the answer is not text"))
     if len(answer) > MAX_ANSWER_LENGTH:
         raise VerifierError(
-            f"the answer is {len(answer)} characters long (limit {MAX_ANSWER_LENGTH})"
+            _("the answer is {n} characters long (limit {MAX_ANSWER_LENGTH})").format(
+                n=len(answer), MAX_ANSWER_LENGTH=MAX_ANSWER_LENGTH
+            )
         )
     typed = _LABEL.sub("", answer, count=1)
     notation = "latex" if looks_like_latex(typed) else "plain"
@@ -309,7 +319,7 @@ def read_answer(
     if m is not None and m.group("c") not in names and rhs[: m.start()].strip():
         rhs, constant = rhs[: m.start()] + rhs[m.end() :], m.group().strip()
     if not rhs.strip():
-        raise ParseError("the answer is empty", text=answer, hint="type the derivative")
+        raise ParseError(_("the answer is empty"), text=answer, hint=_("type the derivative"))
     parsed = parse_with_warnings(rhs, names, notation=notation)
     shown = _as_typed(parsed.expr, rhs)
     return Answer(answer, parsed.expr, tuple(parsed.warnings), shown, notation, constant)

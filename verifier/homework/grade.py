@@ -11,17 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from verifier.i18n import N_, _, language
 from verifier.points import format_point
 
 __all__ = ["VERDICTS", "Counterexample", "Grade"]
 
-VERDICTS = ("correct", "incorrect", "invalid")
+VERDICTS = (N_("correct"), N_("incorrect"), N_("invalid"))
 
 
 def _fmt_number(value: float | None, other: float | None = None) -> str:
     """Enough digits to show the value, and to show it differs from ``other``."""
     if value is None:
-        return "undefined"
+        return _("undefined")
     text = f"{value:.8g}"
     if other is not None and text == f"{other:.8g}":
         text = repr(float(value))
@@ -45,12 +46,14 @@ class Counterexample:
         where = format_point(self.point, list(self.point))
         corr = _fmt_number(self.correct, self.answer)
         if self.answer is None:
-            return (
-                f"at {where} the derivative is {corr} "
+            return _(
+                "at {point} the derivative is {correct} "
                 "but the answer is not a finite real number there"
-            )
+            ).format(point=where, correct=corr)
         answer = _fmt_number(self.answer, self.correct)
-        return f"at {where} the derivative is {corr} but the answer gives {answer}"
+        return _("at {point} the derivative is {correct} but the answer gives {answer}").format(
+            point=where, correct=corr, answer=answer
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -129,25 +132,40 @@ class Grade:
             f = a = None
         v = latex_expr(sympy.Symbol(self.variable))
         if f is None:
-            return f"$\\text{{{self.verdict}}}$"
-        return f"$\\frac{{d}}{{d{v}}}\\left({f}\\right) \\overset{{?}}{{=}} {a}$: \\text{{{self.verdict}}}"
+            return f"$\\text{{{_(self.verdict)}}}$"
+        verdict = _(self.verdict)
+        return (
+            f"$\\frac{{d}}{{d{v}}}\\left({f}\\right) \\overset{{?}}{{=}} {a}$: \\text{{{verdict}}}"
+        )
 
     def report(self) -> str:
-        """The multi-line text the CLI prints."""
-        lines = [f"{self.verdict}: {self.reason}"]
+        """The multi-line text the CLI prints (in the current language; the mistake in words).
+
+        >>> from verifier.homework.judge import check_answer
+        >>> print(check_answer("x^2", "x^2").report().splitlines()[3])
+        mistake: the answer is the original function, not its derivative [original_function]
+        """
+        lines = [_("{verdict}: {reason}").format(verdict=_(self.verdict), reason=self.reason)]
         if self.read_as is not None:
-            lines.append(f"read as: {self.read_as}")
+            lines.append(_("read as: {answer}").format(answer=self.read_as))
         if self.counterexample is not None:
-            lines.append(f"counterexample: {self.counterexample.describe()}")
+            lines.append(
+                _("counterexample: {counterexample}").format(
+                    counterexample=self.counterexample.describe()
+                )
+            )
         if self.mistake:
-            lines.append(f"mistake: {self.mistake_detail or self.mistake} [{self.mistake}]")
+            shown = self.mistake_detail or _(self.mistake)
+            line = _("mistake: {mistake}").format(mistake=shown)
+            # English keeps the mistake's name as a tag (scripts grep it); Korean shows words
+            lines.append(line + (f" [{self.mistake}]" if language() == "en" else ""))
             if self.mistake_hint:
-                lines.append(f"hint: {self.mistake_hint}")
-        lines.extend(f"warning: {w}" for w in self.warnings)
+                lines.append(_("hint: {hint}").format(hint=self.mistake_hint))
+        lines.extend(_("warning: {warning}").format(warning=w) for w in self.warnings)
         if self.derivative:
-            lines.append(f"correct derivative: {self.derivative}")
+            lines.append(_("correct derivative: {derivative}").format(derivative=self.derivative))
         if self.steps:
-            lines.append("steps:")
+            lines.append(_("steps:"))
             lines.extend("  " + s for s in self.steps.splitlines())
         return "\n".join(lines)
 

@@ -36,6 +36,7 @@ from verifier.homework.prepared import (
     same_values,
     value,
 )
+from verifier.i18n import N_, _, language
 from verifier.limits import OverBudget, TimeUp, budget, tick
 from verifier.limits import time_limit as _time_limit
 from verifier.numeric.evaluate import mp_compile
@@ -113,7 +114,7 @@ def _mistake_detail(p: Prepared, name: str, description: str, answer: sympy.Expr
         missing = sympy.expand(p.correct - answer)
         with contextlib.suppress(Exception):
             missing = sympy.factor(missing)
-        return f"product rule: missing the term {format_expr(missing)}"
+        return _("product rule: missing the term {term}").format(term=format_expr(missing))
     return description
 
 
@@ -130,7 +131,9 @@ def _diagnose(p: Prepared, answer: sympy.Expr, fn: Any, values: list[Any], ce: C
             detail = _mistake_detail(p, variant.name, variant.description, answer)
             return _Judgement(
                 "incorrect",
-                f"{ce.describe()}; likely mistake: {detail}",
+                _("{counterexample}; likely mistake: {mistake}").format(
+                    counterexample=ce.describe(), mistake=detail
+                ),
                 counterexample=ce,
                 mistake=variant.name,
                 mistake_hint=variant.hint,
@@ -143,21 +146,27 @@ def _with_constant(inner: _Judgement, typed: str) -> _Judgement:
     """An answer ending in '+ C' is the mistake ``antiderivative``; the rest is judged too."""
     m = INTEGRATION_CONSTANT
     ce = inner.counterexample
-    rest = "it is the derivative" if inner.verdict == "correct" else inner.reason
+    rest = _("it is the derivative") if inner.verdict == "correct" else inner.reason
     rest = ce.describe() if ce is not None else rest
+    description = _(m.description)
     return _Judgement(
         "incorrect",
-        f"without the '{typed}', {rest}; likely mistake: {m.description}",
+        _("without the '{typed}', {rest}; likely mistake: {mistake}").format(
+            typed=typed, rest=rest, mistake=description
+        ),
         inner.counterexample,
         m.name,
-        m.hint,
-        m.description,
+        _(m.hint),
+        description,
     )
 
 
 def _judge(p: Prepared, answer: sympy.Expr) -> _Judgement:
     if any(answer == c for c in p.also_correct) or (answer - p.correct) == 0:
-        return _Judgement("correct", f"the answer is the derivative {p.derivative_text}")
+        return _Judgement(
+            "correct",
+            _("the answer is the derivative {derivative}").format(derivative=p.derivative_text),
+        )
     fn = mp_compile(answer)
     d_fn = mp_compile(p.correct)
     values: list[Any] = []
@@ -172,8 +181,10 @@ def _judge(p: Prepared, answer: sympy.Expr) -> _Judgement:
                 ce = Counterexample(point, float(p.d_values[len(values)]), None)
                 return _Judgement(
                     "incorrect",
-                    "the answer is undefined (or not finite) on a region where the derivative is "
-                    f"defined: {ce.describe()}",
+                    _(
+                        "the answer is undefined (or not finite) on a region where the "
+                        "derivative is defined: {counterexample}"
+                    ).format(counterexample=ce.describe()),
                     counterexample=ce,
                 )
         values.append(v)
@@ -186,17 +197,23 @@ def _judge(p: Prepared, answer: sympy.Expr) -> _Judgement:
     note = ""
     if isolated:
         where = ", ".join(format_point(q, p.variables) for q in isolated)
-        note = f" (undefined only at the isolated point {where}, which is allowed)"
+        note = _(" (undefined only at the isolated point {point}, which is allowed)").format(
+            point=where
+        )
     if c.ok and len(compared) >= MIN_POINTS:
         return _Judgement(
             "correct",
-            f"equals the derivative {p.derivative_text} at {len(compared)} test points{note}",
+            _("equals the derivative {derivative} at {n} test points{note}").format(
+                derivative=p.derivative_text, n=len(compared), note=note
+            ),
         )
     failed = [compared[j] for j in range(len(compared)) if not c.passed[j]]
     if not failed:  # right wherever defined, but defined at too few test points to judge
         return _Judgement(
             "incorrect",
-            f"the answer is undefined at most test points (defined at {len(compared)})",
+            _("the answer is undefined at most test points (defined at {n})").format(
+                n=len(compared)
+            ),
         )
     if _agrees_with_more_precision(p, answer, failed):
         precise = [precise_value(answer, p.points[i]) for i in compared]
@@ -206,8 +223,10 @@ def _judge(p: Prepared, answer: sympy.Expr) -> _Judgement:
         ):
             return _Judgement(
                 "correct",
-                f"equals the derivative {p.derivative_text} at {len(compared)} test points "
-                f"(terms cancel: checked with adaptive precision){note}",
+                _(
+                    "equals the derivative {derivative} at {n} test points "
+                    "(terms cancel: checked with adaptive precision){note}"
+                ).format(derivative=p.derivative_text, n=len(compared), note=note),
             )
     bad = failed[0]  # the first failing point: nice points come first, easy to check by hand
     ce = Counterexample(p.points[bad], float(p.d_values[bad]), float(values[bad]))
@@ -233,7 +252,7 @@ def _judge_at(p: Prepared, answer: sympy.Expr, given: Sequence[tuple[dict, Any]]
     for point, ref in given:
         tick()
         try:
-            v = exact_value(answer, point, variables=p.variables, what="the answer")
+            v = exact_value(answer, point, variables=p.variables, what=_("the answer"))
         except DomainError:
             ce = Counterexample(point, float(ref), None)
             return _Judgement("incorrect", ce.describe(), counterexample=ce)
@@ -241,8 +260,13 @@ def _judge_at(p: Prepared, answer: sympy.Expr, given: Sequence[tuple[dict, Any]]
             ce = Counterexample(point, float(ref), float(v))
             fn = mp_compile(answer)
             return _diagnose(p, answer, fn, [value(fn, env) for env in p.envs], ce)
-    where = "; ".join(format_point(q, p.variables) for q, _ in given)
-    return _Judgement("correct", f"equals the derivative {p.derivative_text} at {where}")
+    where = "; ".join(format_point(q, p.variables) for q, _ref in given)
+    return _Judgement(
+        "correct",
+        _("equals the derivative {derivative} at {points}").format(
+            derivative=p.derivative_text, points=where
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +286,7 @@ def _variables(
 
 #: what a grade's time budget covers (an answer over budget raises OverBudget with this wording
 #: on every executor: here under SIGALRM, or in a worker process killed at its budget)
-ANSWER_WORK = "checking the answer"
+ANSWER_WORK = N_("checking the answer")
 
 
 def check_answer(
@@ -335,9 +359,11 @@ def check_answer(
             given = None if points is None else _given_points(p, points)
     except TimeUp:
         raise LimitError(
-            f"preparing the problem {function!s:.60} took longer than {setup_limit:g} s",
+            _("preparing the problem {function} took longer than {seconds} s").format(
+                function=f"{function!s:.60}", seconds=f"{setup_limit:g}"
+            ),
             limit="time",
-            hint="simplify the problem's function",
+            hint=_("simplify the problem's function"),
         ) from None
     base = {
         "function": p.function,
@@ -349,10 +375,11 @@ def check_answer(
     try:
         with budget(time_limit, ANSWER_WORK):
             read = read_answer(answer, variable, names)
-            jkey = (
+            jkey = (  # the reasons are worded in the current language
+                language(),
                 p.key,
                 read.expr,
-                None if given is None else tuple(tuple(q.values()) for q, _ in given),
+                None if given is None else tuple(tuple(q.values()) for q, _ref in given),
             )
             judgement = _JUDGEMENTS.get(jkey)
             if judgement is None:
@@ -370,7 +397,7 @@ def check_answer(
         judgement = _with_constant(judgement, read.constant)
     reason = judgement.reason
     if read.warnings:
-        reason += "; note: " + "; ".join(read.warnings)
+        reason += _("; note: {warnings}").format(warnings="; ".join(read.warnings))
     return Grade(
         judgement.verdict,
         reason,

@@ -25,6 +25,7 @@ import sympy
 from verifier import reference
 from verifier.errors import UnsupportedError, VerifierError
 from verifier.homework.answer import as_expression
+from verifier.i18n import _, language
 from verifier.limits import tick
 from verifier.numeric.estimate import finite_difference
 from verifier.numeric.evaluate import Undefined, mp_compile, mp_value_adaptive, mpf
@@ -228,7 +229,8 @@ def prepare(
     if not isinstance(function, str):
         function = as_expression(function, variables)
     fkey = function if isinstance(function, str) else sympy.srepr(function)
-    key = (fkey, variable, variables) + (() if order == 1 else (order,))
+    # the steps, notes and mistakes are worded in the current language
+    key = (fkey, variable, variables, language()) + (() if order == 1 else (order,))
     prepared = _CACHE.get(key)
     if prepared is None:
         prepared = _build(function, variable, variables, key, order)
@@ -250,8 +252,10 @@ def _build(
 
     if variable not in variables:
         raise VerifierError(
-            f"the variable {variable!r} is not among the variables {', '.join(variables)}",
-            hint="pass variables=(...) including the variable to differentiate by",
+            _("the variable {variable} is not among the variables {variables}").format(
+                variable=repr(variable), variables=", ".join(variables)
+            ),
+            hint=_("pass variables=(...) including the variable to differentiate by"),
         )
     if isinstance(function, str):
         expr = parse_with_warnings(function, variables).expr
@@ -282,9 +286,10 @@ def _build(
             dv.append(d_val)
     if len(points) < MIN_POINTS:
         raise VerifierError(
-            f"could not find {MIN_POINTS} points where {ftext} and its derivative are "
-            "real and finite",
-            hint="check the function; its domain may be empty or very small",
+            _(
+                "could not find {n} points where {function} and its derivative are real and finite"
+            ).format(n=MIN_POINTS, function=ftext),
+            hint=_("check the function; its domain may be empty or very small"),
         )
     notes: list[str] = []
     also_correct = [correct]
@@ -294,7 +299,7 @@ def _build(
     )  # fmt: skip
     if oracle.verdict == "fail":
         # The rule engine disagrees with sympy.diff: grade against the oracle, say so.
-        notes.append(f"graded with sympy.diff: {oracle.reason}")
+        notes.append(_("graded with sympy.diff: {reason}").format(reason=oracle.reason))
         correct = sympy.diff(expr, symbol(variable), order)
         d_fn = mp_compile(correct)
         dv = [value(d_fn, env) for env in envs]
@@ -362,7 +367,7 @@ def _variants(
         last = passes[-1].expr if passes else expr
         for wd in wrong_derivatives(last, variable, differs=differs):
             m = wd.mistake
-            variants.append(Variant(m.name, m.description, m.hint, values_of(wd.result)))
+            variants.append(Variant(m.name, _(m.description), _(m.hint), values_of(wd.result)))
     for name, (desc, hint, kind, build) in WHOLE_ANSWER_MISTAKES.items():
         if (name == "first_derivative_given" and not passes) or (
             name == "wrong_variable" and passes
@@ -372,13 +377,13 @@ def _variants(
         others = [variable] if name == "first_derivative_given" else others
         for other in others:
             if name == "wrong_variable":
-                desc = (
-                    f"the answer is the partial derivative with respect to {other}, not {variable}"
-                )
+                desc = _(
+                    "the answer is the partial derivative with respect to {other}, not {variable}"
+                ).format(other=other, variable=variable)
             res = build(expr, correct, other)
             if kind == "value" and not differs(res):
                 continue  # gives the right answer here: not a diagnosable mistake
-            variants.append(Variant(name, desc, hint, values_of(res), kind))
+            variants.append(Variant(name, _(desc), _(hint), values_of(res), kind))
     # an answer that is exactly f' says more than a faulty rule that happens to give it too
     variants.sort(key=lambda v: v.name != "first_derivative_given")
     return tuple(variants)

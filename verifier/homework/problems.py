@@ -27,6 +27,7 @@ from typing import Any
 
 from verifier.errors import CaseError, VerifierError
 from verifier.homework.answer import one_line
+from verifier.i18n import _
 from verifier.limits import MAX_ORDER
 
 __all__ = ["MAX_POINTS", "MAX_PROBLEMS", "Problem", "load_problems"]
@@ -84,8 +85,8 @@ class _Lines:
 
 def _hint(key: str) -> str:
     close = difflib.get_close_matches(key, _ALLOWED, n=2, cutoff=0.6)
-    guess = f"did you mean {' or '.join(close)}? " if close else ""
-    return f"{guess}allowed keys: {', '.join(_ALLOWED)}"
+    guess = _("did you mean {names}? ").format(names=_(" or ").join(close)) if close else ""
+    return guess + _("allowed keys: {keys}").format(keys=", ".join(_ALLOWED))
 
 
 def _problem(t: dict[str, Any], i: int, fail: Any) -> Problem | None:
@@ -94,26 +95,33 @@ def _problem(t: dict[str, Any], i: int, fail: Any) -> Problem | None:
     if isinstance(pid, int) and not isinstance(pid, bool):
         pid = str(pid)  # id = 3 and a CSV saying 3 mean the same problem
     if not isinstance(pid, str) or not pid.strip():
-        return fail(f"problem #{i + 1} has no string 'id'", "id", 'add id = "p1"', None)
+        return fail(
+            _("problem #{n} has no string 'id'").format(n=i + 1), "id", _('add id = "p1"'), None
+        )
     extra = sorted(set(t) - set(_ALLOWED))
     if extra:
-        return fail("unknown key", extra[0], _hint(extra[0]), pid)
+        return fail(_("unknown key"), extra[0], _hint(extra[0]), pid)
     fn = t.get("function")
     if not isinstance(fn, str) or not fn.strip():
-        return fail("missing or empty 'function'", "function", 'function = "x^2"', pid)
+        return fail(_("missing or empty 'function'"), "function", _('function = "x^2"'), pid)
     variable, variables = t.get("variable"), t.get("variables")
     if variables is not None:
         if not (
             isinstance(variables, list) and variables and all(isinstance(v, str) for v in variables)
         ):
-            return fail("'variables' must be a list of names", "variables", None, pid)
+            return fail(_("'variables' must be a list of names"), "variables", None, pid)
         variables = tuple(variables)
         variable = variables[0] if variable is None else variable
     variable = "x" if variable is None else variable
     if not isinstance(variable, str):
-        return fail("'variable' must be a name", "variable", 'variable = "x"', pid)
+        return fail(_("'variable' must be a name"), "variable", _('variable = "x"'), pid)
     if variables is not None and variable not in variables:
-        return fail(f"variable {variable!r} is not in variables", "variable", None, pid)
+        return fail(
+            _("variable {variable!r} is not in variables").format(variable=variable),
+            "variable",
+            None,
+            pid,
+        )
     pts = t.get("points", 1)
     if (
         isinstance(pts, bool)
@@ -121,12 +129,21 @@ def _problem(t: dict[str, Any], i: int, fail: Any) -> Problem | None:
         or not math.isfinite(pts)
         or not 0 <= pts <= MAX_POINTS
     ):
-        hint = f"a finite number from 0 to {MAX_POINTS:g}"
-        return fail(f"'points' must be a number >= 0, got {pts!r}", "points", hint, pid)
+        hint = _("a finite number from 0 to {MAX_POINTS:g}").format(MAX_POINTS=MAX_POINTS)
+        return fail(
+            _("'points' must be a number >= 0, got {pts!r}").format(pts=pts), "points", hint, pid
+        )
     order = t.get("order", 1)
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
-        hint = f"a whole number from 1 to {MAX_ORDER} (2: the second derivative)"
-        return fail(f"'order' must be a whole number >= 1, got {order!r}", "order", hint, pid)
+        hint = _("a whole number from 1 to {MAX_ORDER} (2: the second derivative)").format(
+            MAX_ORDER=MAX_ORDER
+        )
+        return fail(
+            _("'order' must be a whole number >= 1, got {order!r}").format(order=order),
+            "order",
+            hint,
+            pid,
+        )
     return Problem(pid, fn, variable, variables, float(pts), order)
 
 
@@ -151,21 +168,27 @@ def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
         text = p.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
     except FileNotFoundError:
-        raise CaseError("file not found", path=str(p), hint="check the --problems path") from None
+        raise CaseError(
+            _("file not found"), path=str(p), hint=_("check the --problems path")
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise CaseError(f"not valid TOML: {exc}", path=str(p)) from None
+        raise CaseError(_("not valid TOML: {exc}").format(exc=exc), path=str(p)) from None
     except RecursionError:
-        raise CaseError("not valid TOML: nested too deeply", path=str(p)) from None
+        raise CaseError(_("not valid TOML: nested too deeply"), path=str(p)) from None
     lines = _Lines(text)
     tables = data.get("problem")
-    hint = 'write [[problem]] id = "p1" function = "x^2" variable = "x" points = 1'
+    hint = _('write [[problem]] id = "p1" function = "x^2" variable = "x" points = 1')
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
-        raise CaseError("no [[problem]] tables", path=str(p), key="problem", hint=hint)
+        raise CaseError(_("no [[problem]] tables"), path=str(p), key="problem", hint=hint)
     extra = sorted(set(data) - {"problem"})
     if extra:
-        raise CaseError("unknown top-level key", path=str(p), key=extra[0], hint=hint)
+        raise CaseError(_("unknown top-level key"), path=str(p), key=extra[0], hint=hint)
     if len(tables) > MAX_PROBLEMS:
-        raise CaseError(f"more than {MAX_PROBLEMS:,} problems", path=str(p), key="problem")
+        raise CaseError(
+            _("more than {MAX_PROBLEMS:,} problems").format(MAX_PROBLEMS=MAX_PROBLEMS),
+            path=str(p),
+            key="problem",
+        )
     problems: dict[str, Problem] = {}
     errors: list[CaseError] = []
     for i, t in enumerate(tables):
@@ -180,12 +203,17 @@ def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
         if prob is None:
             continue
         if prob.id in problems:
-            fail("duplicate problem id", "id", None, prob.id)
+            fail(_("duplicate problem id"), "id", None, prob.id)
             continue
         try:
             parse(prob.function, prob.all_variables())
         except VerifierError as exc:
-            fail(f"the function does not parse: {one_line(exc)}", "function", None, prob.id)
+            fail(
+                _("the function does not parse: {one_line}").format(one_line=one_line(exc)),
+                "function",
+                None,
+                prob.id,
+            )
             continue
         problems[prob.id] = prob
     if errors:

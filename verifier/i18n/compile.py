@@ -34,7 +34,11 @@ def _compiled(po: Path) -> bytes:
 
 
 def _messages(mo: bytes) -> dict:
-    return dict(gettext.GNUTranslations(io.BytesIO(mo))._catalog)  # type: ignore[attr-defined]
+    """The translations a ``.mo`` holds; the header entry ("") is left out: Babel stamps the
+    compile time into it, which says nothing about the messages."""
+    catalog = dict(gettext.GNUTranslations(io.BytesIO(mo))._catalog)  # type: ignore[attr-defined]
+    catalog.pop("", None)
+    return catalog
 
 
 def catalogs(root: Path = LOCALE_DIR) -> list[Path]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from verifier.files import write_atomic
 from verifier.homework.classroom import summarize_grades
+from verifier.i18n import _
 from verifier.report.tables import escape_html, to_csv, to_html, to_markdown
 
 __all__ = ["write_grades"]
@@ -35,34 +36,43 @@ def write_grades(graded: Any, out: str | os.PathLike[str]) -> dict[str, Path]:
     d.mkdir(parents=True, exist_ok=True)
     per_problem, per_student = summarize_grades(graded)
     counts = Counter(graded["verdict"])
-    headline = (
-        f"{len(graded)} submissions: {counts['correct']} correct, {counts['incorrect']} incorrect, "
-        f"{counts['invalid']} invalid, {counts['error']} error"
+    headline = _(
+        "{n} submissions: {correct} correct, {incorrect} incorrect, {invalid} invalid, "
+        "{error} error"
+    ).format(
+        n=len(graded), correct=counts["correct"], incorrect=counts["incorrect"],
+        invalid=counts["invalid"], error=counts["error"],
+    )  # fmt: skip
+    title, by_problem, by_student, none = (
+        _("Grades"),
+        _("Per problem"),
+        _("Per student"),
+        _("(none)"),
     )
     csv_text = to_csv(graded.drop(columns=["seconds"], errors="ignore"))
     md = "\n".join(
         [
-            "# Grades",
+            f"# {title}",
             "",
             headline,
             "",
-            "## Per problem",
+            f"## {by_problem}",
             "",
-            to_markdown(per_problem) if len(per_problem) else "(none)",
+            to_markdown(per_problem) if len(per_problem) else none,
             "",
-            "## Per student",
+            f"## {by_student}",
             "",
-            to_markdown(per_student) if len(per_student) else "(none)",
+            to_markdown(per_student) if len(per_student) else none,
             "",
         ]
     )
     page = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grades</title>"
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape_html(title)}</title>"
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:.2em .5em}</style></head><body>"
-        f"<h1>Grades</h1><p>{escape_html(headline)}</p>"
-        f"<h2>Per problem</h2>{to_html(per_problem)}"
-        f"<h2>Per student</h2>{to_html(per_student)}</body></html>\n"
+        f"<h1>{escape_html(title)}</h1><p>{escape_html(headline)}</p>"
+        f"<h2>{escape_html(by_problem)}</h2>{to_html(per_problem)}"
+        f"<h2>{escape_html(by_student)}</h2>{to_html(per_student)}</body></html>\n"
     )
     paths = {"graded": d / "graded.csv", "markdown": d / "summary.md", "html": d / "summary.html"}
     write_atomic(paths["graded"], csv_text)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from verifier.i18n import N_, _, language
 from verifier.points import format_number
 
 __all__ = ["HELD", "VERDICT_WORDS", "render_page", "table_html"]
@@ -32,22 +33,22 @@ __all__ = ["HELD", "VERDICT_WORDS", "render_page", "table_html"]
 HELD = ("pass", "xfail-caught")
 #: a verdict in words, for a reader who does not know the labels
 VERDICT_WORDS = {
-    "pass": "Holds",
-    "fail": "Fails",
-    "inconclusive": "Inconclusive (not a pass)",
-    "error": "Error: the case could not run",
-    "xfail-caught": "Expected failure, caught",
-    "xfail-missed": "Expected failure, missed (a checker bug)",
+    "pass": N_("Holds"),
+    "fail": N_("Fails"),
+    "inconclusive": N_("Inconclusive (not a pass)"),
+    "error": N_("Error: the case could not run"),
+    "xfail-caught": N_("Expected failure, caught"),
+    "xfail-missed": N_("Expected failure, missed (a checker bug)"),
 }
 # status filter: value -> (label, verdicts shown; empty = all)
 _FILTERS = (
-    ("all", "all cases", ()),
-    ("notheld", "did not hold", ("fail", "error", "xfail-missed", "inconclusive")),
-    ("fail", "failed", ("fail", "xfail-missed")),
-    ("inconclusive", "inconclusive", ("inconclusive",)),
-    ("error", "errors", ("error",)),
-    ("pass", "passed", ("pass",)),
-    ("xfail-caught", "expected failures caught", ("xfail-caught",)),
+    ("all", N_("all cases"), ()),
+    ("notheld", N_("did not hold"), ("fail", "error", "xfail-missed", "inconclusive")),
+    ("fail", N_("failed"), ("fail", "xfail-missed")),
+    ("inconclusive", N_("inconclusive"), ("inconclusive",)),
+    ("error", N_("errors"), ("error",)),
+    ("pass", N_("passed"), ("pass",)),
+    ("xfail-caught", N_("expected failures caught"), ("xfail-caught",)),
 )
 
 _CSS = """
@@ -166,12 +167,12 @@ def _card(s: Any) -> str:
         f"<summary>{_e(s.title)} {_badge(s.verdict)}",
     ]
     parts.append("</summary>")
-    words = f'<span class="words">{_e(VERDICT_WORDS.get(s.verdict, s.verdict))}</span>'
+    words = f'<span class="words">{_e(_(VERDICT_WORDS.get(s.verdict, s.verdict)))}</span>'
     reason = f': <span class="reason">{_e(s.reason)}</span>' if s.reason else ""
     parts.append(f"<p>{words}{reason}</p>")
     facts = list(getattr(s, "facts", ()))
     if s.description and not facts:
-        facts = [("about", s.description)]
+        facts = [(_("about"), s.description)]
     if facts:
         parts.append('<dl class="facts">')
         parts += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts]
@@ -179,9 +180,9 @@ def _card(s: Any) -> str:
     for caption, data in (*getattr(s, "figures", ()), *s.images):
         parts.append(_image(caption, data))
     if s.text:
+        steps = _("Derivation steps")
         parts.append(
-            f'<details class="more"><summary>Derivation steps</summary><pre>{_e(s.text)}</pre>'
-            "</details>"
+            f'<details class="more"><summary>{_e(steps)}</summary><pre>{_e(s.text)}</pre></details>'
         )
     for caption, frame in s.tables:
         parts.append(
@@ -204,10 +205,10 @@ def _tiles(summary: Mapping[str, Any]) -> str:
 
 
 def _homework_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    head = ("case", "function", "answer", "read as", "student", "mistake", "test")
+    head = (N_("case"), N_("function"), N_("answer"), N_("read as"), N_("student"), N_("mistake"))
     out = [
         '<div class="scroll"><table><thead><tr>',
-        *(f"<th>{h}</th>" for h in head),
+        *(f"<th>{_e(_(h))}</th>" for h in (*head, N_("test"))),
         "</tr></thead><tbody>",
     ]
     for r in rows:
@@ -255,7 +256,7 @@ def render_page(
     ordered = bad + [s for s in sections if s.verdict in HELD]
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{language()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f'<h1>{_e(title)}</h1><section id="summary">{_tiles(summary)}',
@@ -263,21 +264,28 @@ def render_page(
     links = [(s.anchor, s.nav or s.title, s.verdict) for s in bad]
     links += [(r["anchor"], r["case"], r["test"]) for r in bad_hw]
     if links:
-        parts.append(f'<p class="fails"><b>Did not hold ({len(links)}):</b> ')
+        held = _("Did not hold ({n}):").format(n=len(links))
+        parts.append(f'<p class="fails"><b>{_e(held)}</b> ')
         parts += [f'<a href="#{_e(_anchor(a))}">{_e(n)}</a>{_badge(v)} ' for a, n, v in links]
         parts.append("</p>")
     else:
-        parts.append('<p class="fails"><b>Every case held.</b></p>')
+        held = _("Every case held.")
+        parts.append(f'<p class="fails"><b>{_e(held)}</b></p>')
     parts += [f'<p class="reason">{_e(n)}</p>' for n in notes]
     parts.append("</section>")
-    groups = {value: list(verdicts) for value, _, verdicts in _FILTERS}
-    options = "".join(f'<option value="{v}">{_e(label)}</option>' for v, label, _ in _FILTERS)
+    groups = {value: list(verdicts) for value, _label, verdicts in _FILTERS}
+    options = "".join(
+        f'<option value="{v}">{_e(_(label))}</option>' for v, label, _shown in _FILTERS
+    )
+    every = _("every row and estimate: {files}").format(files=", ".join(files))
+    show, search = _("Show"), _("search")
+    placeholder = _("search cases, functions, reasons")
     parts.append(
-        '<div class="controls" role="search"><label>Show <select id="status">'
+        f'<div class="controls" role="search"><label>{_e(show)} <select id="status">'
         f"{options}</select></label>"
-        '<input id="q" type="search" placeholder="search cases, functions, reasons" '
-        'aria-label="search"><span id="shown"></span>'
-        + (f"<small>every row and estimate: {_e(', '.join(files))}</small>" if files else "")
+        f'<input id="q" type="search" placeholder="{_e(placeholder)}" '
+        f'aria-label="{_e(search)}"><span id="shown"></span>'
+        + (f"<small>{_e(every)}</small>" if files else "")
         + "</div>"
     )
     if ordered:
@@ -285,11 +293,13 @@ def render_page(
         parts += [_card(s) for s in ordered]
         parts.append("</main>")
     if homework:
-        parts.append('<h2 id="homework">Homework answers</h2>')
-        parts.append(
-            "<p>student: the grader's verdict on the answer; test: whether the grader "
-            "gave the verdict (and mistake) the case expects.</p>"
+        homework_title = _("Homework answers")
+        parts.append(f'<h2 id="homework">{_e(homework_title)}</h2>')
+        explained = _(
+            "student: the grader's verdict on the answer; test: whether the grader "
+            "gave the verdict (and mistake) the case expects."
         )
+        parts.append(f"<p>{_e(explained)}</p>")
         parts.append(_homework_table(homework))
     parts.append(f"<script>{_SCRIPT % json.dumps(groups)}</script>")
     parts.append("</body></html>")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier.files import write_atomic
+from verifier.i18n import N_, _
 from verifier.report.tables import markdown_cell, to_markdown
 
 __all__ = [
@@ -123,6 +124,10 @@ def _tex_escape(text: Any) -> str:
     return latex_text(text).encode("ascii", "replace").decode("ascii")
 
 
+#: the columns of the LaTeX table of rows that did not hold
+_FAILING_HEAD = (N_("case"), N_("point"), N_("verdict"), N_("reason"))
+
+
 def render_latex(
     *, summary: Mapping[str, Any] | Any, results: Any, title: str = "verifier report"
 ) -> str:
@@ -151,9 +156,9 @@ def render_latex(
     bad = results[results["verdict"].isin(_FAILING)] if "verdict" in results.columns else []
     if len(bad):
         lines += [
-            "\\subsection*{Did not hold}",
+            "\\subsection*{" + _tex_escape(_("Did not hold")) + "}",
             "\\begin{tabular}{p{3.2cm}p{2.2cm}p{1.8cm}p{7.8cm}}",
-            "case & point & verdict & reason \\\\ \\hline",
+            " & ".join(_tex_escape(_(h)) for h in _FAILING_HEAD) + " \\\\ \\hline",
         ]
         for r in bad.to_dict("records"):
             cells = [
@@ -167,7 +172,7 @@ def render_latex(
             )
         lines.append("\\end{tabular}")
     else:
-        lines.append("\\par Every case held.")
+        lines.append("\\par " + _tex_escape(_("Every case held.")))
     lines.append("\\end{document}")
     return "\n".join(lines) + "\n"
 
@@ -188,9 +193,9 @@ def render_markdown(
         bad = results[results["verdict"].isin(_FAILING)]
         if len(bad):
             cols = [c for c in ("file", "case", "point", "verdict", "reason") if c in bad.columns]
-            lines += ["## Did not hold", "", to_markdown(bad[cols]), ""]
+            lines += ["## " + _("Did not hold"), "", to_markdown(bad[cols]), ""]
         else:
-            lines += ["Every case held.", ""]
+            lines += [_("Every case held."), ""]
     return "\n".join(lines)
 
 
@@ -280,7 +285,8 @@ def write_report(
         from verifier.errors import VerifierError
 
         raise VerifierError(
-            f"unknown report format {unknown[0]!r}", hint=f"one of {', '.join(FORMATS)}"
+            _("unknown report format {format!r}").format(format=unknown[0]),
+            hint=_("use one of: {choices}").format(choices=", ".join(FORMATS)),
         )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from verifier.i18n import _
 from verifier.report.page import DEFAULT_FORMATS, Section, write_report
 
 __all__ = [
@@ -98,11 +99,12 @@ def error_plot(
     keys = panel_keys(frame)
     points = list(dict.fromkeys(p for p, _ in keys))
     shown = [k for k in keys if k[0] == points[0]] if points else None
-    caption = "error vs h"
+    caption = _("error vs h")
     if points and points[0] is not None:
-        caption += f" at {point_text(points[0], shown[0][1] if shown else None)}"
+        where = point_text(points[0], shown[0][1] if shown else None)
+        caption = _("error vs h at {point}").format(point=where)
         if len(points) > 1:
-            caption += f" (first of {len(points)} points; errors.csv has all)"
+            caption += _(" (first of {n} points; errors.csv has all)").format(n=len(points))
     fig = error_figure(frame, analysis, panels=shown, dpi=dpi, max_lines=max_lines)
     return caption, figure_bytes(fig, "png")
 
@@ -111,19 +113,20 @@ def _facts(outcome: Any) -> tuple[tuple[str, str], ...]:
     case = outcome.case
     facts = []
     if getattr(case, "function", None):
-        facts.append(("function", str(case.function)))
+        facts.append((_("function"), str(case.function)))
     claimed = getattr(case, "claimed", None)
     if isinstance(claimed, dict):
-        facts += [(f"claim d/d{v}", str(c)) for v, c in claimed.items()]
+        facts += [(_("claim {d}").format(d=f"d/d{v}"), str(c)) for v, c in claimed.items()]
     elif claimed:
-        facts.append((f"claim d/d{getattr(case, 'variable', 'x')}", str(claimed)))
+        d = f"d/d{getattr(case, 'variable', 'x')}"
+        facts.append((_("claim {d}").format(d=d), str(claimed)))
     if outcome.extras.get("derivative"):
-        facts.append(("exact derivative", outcome.extras["derivative"]))
+        facts.append((_("exact derivative"), outcome.extras["derivative"]))
     points = [r["point"] for r in outcome.rows if r["point"]]
     if points and case.kind in ("derivative", "gradient"):
-        facts.append(("points", "; ".join(points)))
+        facts.append((_("points"), "; ".join(points)))
     if case.description:
-        facts.append(("about", case.description))
+        facts.append((_("about"), case.description))
     return tuple(facts)
 
 
@@ -143,9 +146,13 @@ def case_figures(outcome: Any) -> tuple[tuple[str, str], ...]:
         var = getattr(case, "variable", "x")
         out.append(
             (
-                f"d/d{var} of {case.function}: the exact derivative"
-                + (" and the claim" if getattr(case, "claimed", None) else "")
-                + ", with the case's points",
+                (
+                    _(
+                        "{d} of {function}: the exact derivative and the claim, with the case's points"
+                    )
+                    if getattr(case, "claimed", None)
+                    else _("{d} of {function}: the exact derivative, with the case's points")
+                ).format(d=f"d/d{var}", function=case.function),
                 function_svg(curve, outcome.extras.get("marks"), variable=var),
             )
         )
@@ -153,7 +160,7 @@ def case_figures(outcome: Any) -> tuple[tuple[str, str], ...]:
     if errors is not None and len(errors) and case.kind != "network":
         col = "rel_error" if "rel_error" in errors.columns else None
         svg = error_svg(errors, outcome.analysis, error=col)
-        out.append(("error against step h, one panel per method (log-log)", svg))
+        out.append((_("error against step h, one panel per method (log-log)"), svg))
     return tuple(out)
 
 
@@ -181,12 +188,12 @@ def _section(outcome: Any, figures: tuple[tuple[str, str], ...]) -> Section:
         if r["verdict"] != "pass" and r["reason"]
     )
     rows = pd.DataFrame(list(outcome.rows))
-    tables: list[tuple[str, Any]] = [("Verdict per point", rows[list(VERDICT_SHOWN)])]
+    tables: list[tuple[str, Any]] = [(_("Verdict per point"), rows[list(VERDICT_SHOWN)])]
     if outcome.analysis is not None and len(outcome.analysis):
         cols = [c for c in ANALYSIS_SHOWN if c in outcome.analysis.columns]
-        tables.append(("Best h, order and verdict per method", outcome.analysis[cols]))
+        tables.append((_("Best h, order and verdict per method"), outcome.analysis[cols]))
     elif outcome.errors is not None and len(outcome.errors) and case.kind == "network":
-        tables.append(("Gradient check per tensor", outcome.errors))
+        tables.append((_("Gradient check per tensor"), outcome.errors))
     title = f"{case.id} ({os.path.basename(case.path)}, {case.kind}"
     title += ", expect fail)" if case.expect == "fail" else ")"
     return Section(
@@ -273,7 +280,7 @@ def write_suite_report(
         errors=result.errors,
         sections=sections,
         formats=formats,
-        title="verifier: verification suite",
+        title=_("verifier: verification suite"),
         notes=[str(p) for p in result.problems],
         homework=homework_rows(result) if "html" in formats else (),
     )
@@ -311,5 +318,5 @@ def failure_lines(result: Any, limit: int = 30) -> list[str]:
         where = f"{r.file}::{r.case}" + (f" at {r.point}" if r.point else "")
         lines.append(f"{r.verdict.upper()} {where}: {r.reason}")
     if len(bad) > limit:
-        lines.append(f"... and {len(bad) - limit} more in results.csv")
+        lines.append(_("... and {n} more in results.csv").format(n=len(bad) - limit))
     return lines

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier.errors import CaseError
+from verifier.i18n import _
 from verifier.suite.checks import check_semantics, parse_check
 from verifier.suite.schema import (
     CASE_TYPES,
@@ -150,13 +151,17 @@ def _file_problem(
     try:
         data = tomllib.loads(text)
     except RecursionError:
-        hint = "a case file needs no nesting deeper than a table of lists"
-        return None, None, CaseError("not valid TOML: nested too deeply", path=p, hint=hint)
+        hint = _("a case file needs no nesting deeper than a table of lists")
+        return None, None, CaseError(_("not valid TOML: nested too deeply"), path=p, hint=hint)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
-        hint = "check quotes, brackets and '=' on that line"
-        return None, None, CaseError(f"not valid TOML: {exc}", path=p, line=line, hint=hint)
+        hint = _("check quotes, brackets and '=' on that line")
+        return (
+            None,
+            None,
+            CaseError(_("not valid TOML: {exc}").format(exc=exc), path=p, line=line, hint=hint),
+        )
     lines = _Lines(text)
 
     def whole(message: str, key: str, hint: str | None = None) -> tuple[None, None, CaseError]:
@@ -165,32 +170,36 @@ def _file_problem(
     if data.get("schema") != SCHEMA:
         got = data.get("schema")
         return whole(
-            f"schema must be {SCHEMA}, got {got!r}", "schema", "start the file with 'schema = 1'"
+            _("schema must be {SCHEMA}, got {got!r}").format(SCHEMA=SCHEMA, got=got),
+            "schema",
+            _("start the file with 'schema = 1'"),
         )
     extra = sorted(set(data) - {"schema", "defaults", "case"})
     if extra:
         hint = _did_you_mean(extra[0], ("schema", "defaults", "case"))
-        hint += "; a case file has schema, [defaults] and [[case]] tables only"
-        return whole("unknown top-level key", extra[0], hint)
+        hint += _("; a case file has schema, [defaults] and [[case]] tables only")
+        return whole(_("unknown top-level key"), extra[0], hint)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        return whole("[defaults] must be a table", "defaults")
+        return whole(_("[defaults] must be a table"), "defaults")
     all_keys = {s.key for specs in KEYS.values() for s in specs} - {"id"}
     for key in defaults:
         if key not in all_keys:
             hint = _did_you_mean(key, all_keys)
             err = CaseError(
-                "unknown key in [defaults]", path=p, key=key, line=lines.default(key), hint=hint
+                _("unknown key in [defaults]"), path=p, key=key, line=lines.default(key), hint=hint
             )
             return None, None, err
     raw_cases = data.get("case", [])
     if not isinstance(raw_cases, list) or not raw_cases:
         return whole(
-            "no [[case]] tables", "case", "add at least one [[case]] with an id and a kind"
+            _("no [[case]] tables"), "case", _("add at least one [[case]] with an id and a kind")
         )
     if not all(isinstance(c, dict) for c in raw_cases):
         return whole(
-            "'case' must be a list of tables", "case", 'write [[case]] then id = "..." below it'
+            _("'case' must be a list of tables"),
+            "case",
+            _('write [[case]] then id = "..." below it'),
         )
     return data, lines, None
 
@@ -202,8 +211,8 @@ def _did_you_mean(key: str, known: Any) -> str:
     'did you mean claimed? known keys: claimed, function'
     """
     close = difflib.get_close_matches(str(key), sorted(known), n=2, cutoff=0.6)
-    guess = f"did you mean {' or '.join(close)}? " if close else ""
-    return f"{guess}known keys: {', '.join(sorted(known))}"
+    guess = _("did you mean {names}? ").format(names=_(" or ").join(close)) if close else ""
+    return guess + _("known keys: {keys}").format(keys=", ".join(sorted(known)))
 
 
 class _Bad(Exception):
@@ -219,7 +228,11 @@ def _resolve(raw: dict[str, Any], defaults: dict[str, Any], kind: str) -> dict[s
     specs = {s.key: s for s in KEYS[kind]}
     unknown = [k for k in raw if k not in specs]
     if unknown:
-        raise _Bad(f"unknown key for a {kind} case", unknown[0], _did_you_mean(unknown[0], specs))
+        raise _Bad(
+            _("unknown key for a {kind} case").format(kind=kind),
+            unknown[0],
+            _did_you_mean(unknown[0], specs),
+        )
     values: dict[str, Any] = {}
     for key, spec in specs.items():
         if key in raw or key in defaults:
@@ -229,7 +242,9 @@ def _resolve(raw: dict[str, Any], defaults: dict[str, Any], kind: str) -> dict[s
             except ValueError as exc:
                 raise _Bad(f"{exc}{origin}", key, spec.meaning) from None
         elif spec.required:
-            raise _Bad(f"missing required key for a {kind} case", key, spec.meaning)
+            raise _Bad(
+                _("missing required key for a {kind} case").format(kind=kind), key, spec.meaning
+            )
         else:
             values[key] = spec.default
     return values
@@ -241,7 +256,11 @@ def _case(
     """One ``[[case]]`` table as its kind's record (raises :class:`_Bad`)."""
     kind = raw.get("kind", defaults.get("kind", "derivative"))
     if not isinstance(kind, str) or kind not in KEYS:
-        raise _Bad(f"unknown kind {kind!r}", "kind", f"one of {', '.join(KINDS)}")
+        raise _Bad(
+            _("unknown kind {kind!r}").format(kind=kind),
+            "kind",
+            _("one of {items}").format(items=", ".join(KINDS)),
+        )
     values = _resolve(raw, defaults, kind)
     problem = check_semantics(values, kind)
     if problem is None and check:
@@ -270,7 +289,9 @@ def read_cases(path: str | os.PathLike[str], *, check_expressions: bool = True) 
     try:
         text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (some editors write it)
     except (OSError, UnicodeDecodeError) as exc:
-        return CaseFile(p, (), (CaseError(f"cannot read the file: {exc}", path=p),))
+        return CaseFile(
+            p, (), (CaseError(_("cannot read the file: {exc}").format(exc=exc), path=p),)
+        )
     data, lines, problem = _file_problem(p, text)
     if data is None or lines is None:
         return CaseFile(p, (), (problem,) if problem else ())
@@ -282,13 +303,20 @@ def read_cases(path: str | os.PathLike[str], *, check_expressions: bool = True) 
         case_id = raw.get("id") if isinstance(raw.get("id"), str) else None
         try:
             if case_id is None:
-                raise _Bad("every case needs an id (a string)", "id", 'add id = "my_case"')
+                raise _Bad(_("every case needs an id (a string)"), "id", _('add id = "my_case"'))
             if not _ID.match(case_id):
                 raise _Bad(
-                    f"{case_id!r} is not identifier-like", "id", "use letters, digits, _ and -"
+                    _("{case_id!r} is not identifier-like").format(case_id=case_id),
+                    "id",
+                    _("use letters, digits, _ and -"),
                 )
             if case_id in first_line:
-                raise _Bad(f"duplicate id (first at line {first_line[case_id]})", "id")
+                raise _Bad(
+                    _("duplicate id (first at line {first_line})").format(
+                        first_line=first_line[case_id]
+                    ),
+                    "id",
+                )
             first_line[case_id] = lines.case(index, "id")
             cases.append(_case(raw, defaults, (p, first_line[case_id]), check_expressions))
         except _Bad as bad:
@@ -332,6 +360,6 @@ def case_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
         elif p.is_file():
             out.append(p)
         else:
-            hint = "give case files or folders of them (default: cases/)"
-            raise CaseError("no such file or folder", path=str(p), hint=hint)
+            hint = _("give case files or folders of them (default: cases/)")
+            raise CaseError(_("no such file or folder"), path=str(p), hint=hint)
     return out

@@ -42,6 +42,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from verifier.errors import CaseError, VerifierError
+from verifier.i18n import N_
 from verifier.suite.cases import case_files, read_cases
 from verifier.suite.kinds import KIND_RUNNERS, Timer
 from verifier.suite.records import RESULT_COLUMNS, VERDICTS, CaseOutcome, SuiteResult, result_row
@@ -123,7 +124,7 @@ def run_case_within(
     if seconds is None:
         return runner(case)
     modules = tuple(dict.fromkeys((*RUNNER_MODULES, runner.__module__)))
-    out = run_bounded(runner, [case], seconds=seconds, what="the case", preload=modules)[0]
+    out = run_bounded(runner, [case], seconds=seconds, what=N_("the case"), preload=modules)[0]
     return _error_outcome(case, out) if isinstance(out, BaseException) else out
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from verifier.i18n import _
 from verifier.numeric.stencils import STENCILS, stencils_for
 from verifier.symbolic.rules import RULE_INFO
 
@@ -216,7 +217,11 @@ def coerce(spec: KeySpec, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(_type_error(spec, value))
         if spec.choices and value not in spec.choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(spec.choices)}")
+            raise ValueError(
+                _("{value!r} is not one of {items}").format(
+                    value=value, items=", ".join(spec.choices)
+                )
+            )
         return value
     if t in ("int", "bool"):
         if not isinstance(value, int) or isinstance(value, bool) != (t == "bool"):
@@ -230,7 +235,9 @@ def coerce(spec: KeySpec, value: Any) -> Any:
         return coerce(KeySpec(spec.key, "list[float]"), [value] if _number(value) else value)
     if t.startswith("list[table"):
         if not isinstance(value, list) or not value:
-            raise ValueError(f"expected a non-empty list of tables, got {value!r}")
+            raise ValueError(
+                _("expected a non-empty list of tables, got {value!r}").format(value=value)
+            )
         return tuple(coerce(KeySpec(spec.key, "table[float]"), v) for v in value)
     if t.startswith("list["):
         if not isinstance(value, list):
@@ -239,10 +246,14 @@ def coerce(spec: KeySpec, value: Any) -> Any:
         return tuple(coerce(inner, v) for v in value)
     if t.startswith("table["):
         if not isinstance(value, dict) or not value:
-            raise ValueError(f"expected a non-empty table like {{x0 = 1}}, got {value!r}")
+            raise ValueError(
+                _("expected a non-empty table like {{x0 = 1}}, got {value!r}").format(value=value)
+            )
         inner = KeySpec(spec.key, t[6:-1])
         return {str(k): coerce(inner, v) for k, v in value.items()}
-    raise AssertionError(f"unknown schema type {t}")  # a bug in KEYS, not in user input
+    raise AssertionError(
+        _("unknown schema type {t}").format(t=t)
+    )  # a bug in KEYS, not in user input
 
 
 _ANNOTATIONS = {

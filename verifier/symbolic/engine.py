@@ -25,6 +25,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import LimitError, UnsupportedError, VerifierError
+from verifier.i18n import _
 
 __all__ = [
     "Chain",
@@ -252,20 +253,22 @@ def pass_variables(
         n = -1
     if n < 1:
         raise VerifierError(
-            f"the order of a derivative is a whole number >= 1, not {order!r}",
-            hint="e.g. order=2 for f'' (CLI: --order 2)",
+            _("the order of a derivative is a whole number >= 1, not {order!r}").format(
+                order=order
+            ),
+            hint=_("e.g. order=2 for f'' (CLI: --order 2)"),
         )
     if isinstance(var, (str, sympy.Symbol)):
         return None if n == 1 else (var,) * n
     if not isinstance(var, Sequence) or not var:
         raise VerifierError(
-            f"differentiate by a variable or a list of variables, not {var!r}",
-            hint="e.g. 'x', or ['x', 'y'] for the mixed partial d^2/dy dx",
+            _("differentiate by a variable or a list of variables, not {var!r}").format(var=var),
+            hint=_("e.g. 'x', or ['x', 'y'] for the mixed partial d^2/dy dx"),
         )
     if n != 1:
         raise VerifierError(
-            "give either order= or a list of variables, not both",
-            hint="['x', 'x', 'y'] is d^3/dy dx^2",
+            _("give either order= or a list of variables, not both"),
+            hint=_("['x', 'x', 'y'] is d^3/dy dx^2"),
         )
     return tuple(var)
 
@@ -415,18 +418,21 @@ class Engine:
     def _unsupported(self, expr: sympy.Expr, var: sympy.Symbol) -> Step:
         func = expr.func
         undefined = isinstance(func, sympy.core.function.UndefinedFunction)
-        kind = "function" if isinstance(expr, sympy.Function) or undefined else "construct"
+        kind = _("function") if isinstance(expr, sympy.Function) or undefined else _("construct")
         head = f"{kind} {getattr(func, '__name__', str(func))}"
         if self.fallback:
-            return Step("fallback", expr, var, sympy.diff(expr, var), note=f"no rule for {head}")
+            note = _("no rule for {head}").format(head=head)
+            return Step("fallback", expr, var, sympy.diff(expr, var), note=note)
         shown = str(expr)
         if len(shown) > 80:
             shown = shown[:77] + "..."
         raise UnsupportedError(
-            f"no rule for {shown} ({head})",
-            hint="supported: + - * / ^, exp, log, sqrt, trig, inverse trig, hyperbolic, abs, sign; "
-            "differentiate(..., fallback=True) (CLI: --fallback) lets sympy.diff do it as a "
-            "visible 'fallback' step",
+            _("no rule for {shown} ({head})").format(shown=shown, head=head),
+            hint=_(
+                "supported: + - * / ^, exp, log, sqrt, trig, inverse trig, hyperbolic, abs, sign; "
+                "differentiate(..., fallback=True) (CLI: --fallback) lets sympy.diff do it as a "
+                "visible 'fallback' step"
+            ),
         )
 
 
@@ -446,7 +452,9 @@ def apply_rules(
     try:
         return Engine(table, fallback).d(expr, var)
     except RecursionError:
-        raise LimitError("expression too deeply nested to differentiate", limit="depth") from None
+        raise LimitError(
+            _("expression too deeply nested to differentiate"), limit="depth"
+        ) from None
 
 
 def register_cache(clear: Callable[[], None]) -> None:

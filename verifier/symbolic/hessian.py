@@ -18,6 +18,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import VerifierError
+from verifier.i18n import _
 from verifier.symbolic.engine import Derivatives
 from verifier.symbolic.rules import _as_expr, differentiate
 
@@ -80,13 +81,13 @@ def hessian(
     """
     if isinstance(variables, (str, sympy.Symbol)) or not variables:
         raise VerifierError(
-            f"a Hessian needs a list of variables, not {variables!r}",
-            hint="e.g. hessian('x^2 y', ['x', 'y'])",
+            _("a Hessian needs a list of variables, not {variables!r}").format(variables=variables),
+            hint=_("e.g. hessian('x^2 y', ['x', 'y'])"),
         )
     e = _as_expr(expr)
     names = tuple(v.name if isinstance(v, sympy.Symbol) else str(v) for v in variables)
     if len(set(names)) != len(names):
-        raise VerifierError(f"the variables {', '.join(names)} repeat a name")
+        raise VerifierError(_("the variables {items} repeat a name").format(items=", ".join(names)))
     entries = tuple(
         tuple(differentiate(e, [vi, vj], fallback=fallback) for vj in variables) for vi in variables
     )

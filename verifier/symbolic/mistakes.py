@@ -25,6 +25,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import VerifierError
+from verifier.i18n import N_
 from verifier.symbolic.engine import Chain, RuleFn, RuleTable, apply_rules, register_cache
 from verifier.symbolic.rules import (
     RULES,
@@ -50,7 +51,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Mistake:
-    """A faulty rule a student might use: which rule it corrupts, what it does, a hint.
+    """A faulty rule a student might use: which rule it corrupts, what it does, a hint
+    (``description`` and ``hint`` in English; ``verifier.i18n._`` translates them where shown).
 
     >>> MISTAKES["power_not_lowered"].rule
     'power'
@@ -81,80 +83,80 @@ _partial = functools.partial
 _MISTAKE_TABLE: dict[str, tuple[str, str, str, dict[Any, RuleFn]]] = {
     "chain_missing_inner": (
         "chain",
-        "chain rule without the inner derivative: (f(u))' = f'(u)",
-        "after differentiating the outer function, multiply by the derivative of the inside",
+        N_("chain rule without the inner derivative: (f(u))' = f'(u)"),
+        N_("after differentiating the outer function, multiply by the derivative of the inside"),
         {Chain: _partial(chain_rule, combine=lambda outer, inner: outer)},
     ),
     "product_as_fprime_g": (
         "product",
-        "product rule as (f g)' = f' g",
-        "the product rule has two terms: (f g)' = f' g + f g'",
+        N_("product rule as (f g)' = f' g"),
+        N_("the product rule has two terms: (f g)' = f' g + f g'"),
         {sympy.Mul: _partial(mul_rule, product=lambda fs, ds: product_terms(fs, ds)[:1])},
     ),
     "product_missing_term": (
         "product",
-        "product rule with the f' g term dropped: (f g)' = f g'",
-        "the product rule has two terms: (f g)' = f' g + f g'",
+        N_("product rule with the f' g term dropped: (f g)' = f g'"),
+        N_("the product rule has two terms: (f g)' = f' g + f g'"),
         {sympy.Mul: _partial(mul_rule, product=lambda fs, ds: product_terms(fs, ds)[1:])},
     ),
     "quotient_sign_swapped": (
         "quotient",
-        "quotient rule with the numerator's terms swapped: (f g' - f' g)/g^2",
-        "the quotient rule is (f' g - f g')/g^2: the derivative of the numerator comes first",
+        N_("quotient rule with the numerator's terms swapped: (f g' - f' g)/g^2"),
+        N_("the quotient rule is (f' g - f g')/g^2: the derivative of the numerator comes first"),
         {sympy.Mul: _partial(mul_rule, quotient=lambda n, dn, g, dg: (n * dg - dn * g) / g**2)},
     ),
     "quotient_denominator_not_squared": (
         "quotient",
-        "quotient rule with g instead of g^2 below: (f' g - f g')/g",
-        "the denominator of the quotient rule is squared: (f' g - f g')/g^2",
+        N_("quotient rule with g instead of g^2 below: (f' g - f g')/g"),
+        N_("the denominator of the quotient rule is squared: (f' g - f g')/g^2"),
         {sympy.Mul: _partial(mul_rule, quotient=lambda n, dn, g, dg: (dn * g - n * dg) / g)},
     ),
     "power_not_lowered": (
         "power",
-        "power rule without lowering the exponent: (x^n)' = n x^n",
-        "the exponent drops by one: (x^n)' = n x^(n-1)",
+        N_("power rule without lowering the exponent: (x^n)' = n x^n"),
+        N_("the exponent drops by one: (x^n)' = n x^(n-1)"),
         {sympy.Pow: _partial(pow_rule, power=lambda b, n: n * b**n)},
     ),
     "power_rule_on_exponential": (
         "general_exponential",
-        "power rule applied to an exponential: (a^x)' = x a^(x-1)",
-        "x is in the exponent, so this is not x^n: (a^x)' = a^x ln(a)",
+        N_("power rule applied to an exponential: (a^x)' = x a^(x-1)"),
+        N_("x is in the exponent, so this is not x^n: (a^x)' = a^x ln(a)"),
         {sympy.Pow: _partial(pow_rule, general_exponential=lambda a, u: u * a ** (u - 1))},
     ),
     "exp_as_power": (
         "exp",
-        "power rule applied to e^x: (e^x)' = x e^(x-1)",
-        "e^x is its own derivative: (e^x)' = e^x",
+        N_("power rule applied to e^x: (e^x)' = x e^(x-1)"),
+        N_("e^x is its own derivative: (e^x)' = e^x"),
         {sympy.exp: unary_rule("exp", lambda u: u * sympy.exp(u - 1), "e^x -> x e^(x-1)")},
     ),
     "log_as_inverse_square": (
         "log",
-        "(ln x)' = 1/x^2",
-        "(ln x)' = 1/x",
+        N_("(ln x)' = 1/x^2"),
+        N_("(ln x)' = 1/x"),
         {sympy.log: unary_rule("log", lambda u: 1 / u**2, "ln x -> 1/x^2")},
     ),
     "log_unchanged": (
         "log",
-        "(ln x)' = ln x (treated like e^x)",
-        "only e^x is its own derivative; (ln x)' = 1/x",
+        N_("(ln x)' = ln x (treated like e^x)"),
+        N_("only e^x is its own derivative; (ln x)' = 1/x"),
         {sympy.log: unary_rule("log", sympy.log, "ln x -> ln x")},
     ),
     "cos_derivative_sign": (
         "trig",
-        "(cos x)' = sin x (sign lost)",
-        "(cos x)' = -sin x",
+        N_("(cos x)' = sin x (sign lost)"),
+        N_("(cos x)' = -sin x"),
         {sympy.cos: unary_rule("trig", sympy.sin, "cos x -> sin x")},
     ),
     "sin_derivative_sign": (
         "trig",
-        "(sin x)' = -cos x (sign added)",
-        "(sin x)' = cos x",
+        N_("(sin x)' = -cos x (sign added)"),
+        N_("(sin x)' = cos x"),
         {sympy.sin: unary_rule("trig", lambda u: -sympy.cos(u), "sin x -> -cos x")},
     ),
     "constant_factor_dropped": (
         "constant_multiple",
-        "constant factor dropped: (c f)' = f'",
-        "a constant factor stays: (c f)' = c f'",
+        N_("constant factor dropped: (c f)' = f'"),
+        N_("a constant factor stays: (c f)' = c f'"),
         {sympy.Mul: _partial(mul_rule, constant_multiple=lambda c, df: df)},
     ),
 }
@@ -189,32 +191,38 @@ def _partial_by_name(f: sympy.Expr, df: sympy.Expr, other: str | sympy.Symbol) -
 #: variable itself, for a problem asking for f'' or higher), and is ``None`` for the rest.
 WHOLE_ANSWER_MISTAKES: dict[str, tuple[str, str, str, Callable[..., sympy.Expr]]] = {
     "sign_error": (
-        "the answer is the negative of the derivative",
-        "Check the signs: (cos x)' = -sin x, and the quotient rule subtracts f g'.",
+        N_("the answer is the negative of the derivative"),
+        N_("Check the signs: (cos x)' = -sin x, and the quotient rule subtracts f g'."),
         "value",
         lambda f, df, other: -df,
     ),
     "original_function": (
-        "the answer is the original function, not its derivative",
-        "You copied the function; apply the differentiation rules to it.",
+        N_("the answer is the original function, not its derivative"),
+        N_("You copied the function; apply the differentiation rules to it."),
         "value",
         lambda f, df, other: f,
     ),
     "antiderivative": (
-        "the answer is an antiderivative (you integrated instead of differentiating)",
-        "Differentiate: the derivative of your answer is the function itself, not its derivative.",
+        N_("the answer is an antiderivative (you integrated instead of differentiating)"),
+        N_(
+            "Differentiate: the derivative of your answer is the function itself, not its derivative."
+        ),
         "derivative",
         lambda f, df, other: f,
     ),
     "wrong_variable": (
-        "the answer is the partial derivative with respect to another variable",
-        "Differentiate with respect to the variable asked for and treat the others as constants.",
+        N_("the answer is the partial derivative with respect to another variable"),
+        N_(
+            "Differentiate with respect to the variable asked for and treat the others as constants."
+        ),
         "value",
         _partial_by_name,
     ),
     "first_derivative_given": (
-        "first derivative given: the answer is f', but the problem asks for a higher derivative",
-        "Differentiate again: f'' is the derivative of f', and f''' the derivative of f''.",
+        N_(
+            "first derivative given: the answer is f', but the problem asks for a higher derivative"
+        ),
+        N_("Differentiate again: f'' is the derivative of f', and f''' the derivative of f''."),
         "value",
         _partial_by_name,
     ),
@@ -227,9 +235,11 @@ WHOLE_ANSWER_MISTAKES: dict[str, tuple[str, str, str, Callable[..., sympy.Expr]]
 INTEGRATION_CONSTANT = Mistake(
     "antiderivative",
     "integration_constant",
-    "the answer ends in '+ C', the constant of an antiderivative: that is integrating, "
-    "not differentiating",
-    "A derivative has no '+ C': differentiate the function and leave the constant out.",
+    N_(
+        "the answer ends in '+ C', the constant of an antiderivative: that is integrating, "
+        "not differentiating"
+    ),
+    N_("A derivative has no '+ C': differentiate the function and leave the constant out."),
 )
 
 

@@ -28,6 +28,7 @@ import sympy
 
 from verifier.errors import VerifierError
 from verifier.expr import parse, symbol
+from verifier.i18n import N_, _
 from verifier.symbolic.engine import (
     MEMO_LIMIT,
     Chain,
@@ -57,50 +58,54 @@ __all__ = [
 #: rule name -> (label shown to a student, identity as plain text, identity as LaTeX).
 #: These names are a fixed vocabulary: case files list them in ``rules = [...]``.
 RULE_INFO: dict[str, tuple[str, str, str]] = {
-    "constant": ("constant rule", "(c)' = 0", r"(c)' = 0"),
-    "variable": ("variable rule", "(x)' = 1", r"(x)' = 1"),
-    "constant_multiple": ("constant multiple rule", "(c f)' = c f'", r"(c f)' = c f'"),
-    "sum": ("sum rule", "(f + g)' = f' + g', (f + c)' = f'", r"(f + g)' = f' + g'"),
-    "power": ("power rule", "(x^n)' = n x^(n-1)", r"(x^n)' = n x^{n-1}"),
-    "exp": ("exp rule", "(e^x)' = e^x", r"(e^x)' = e^x"),
+    "constant": (N_("constant rule"), "(c)' = 0", r"(c)' = 0"),
+    "variable": (N_("variable rule"), "(x)' = 1", r"(x)' = 1"),
+    "constant_multiple": (N_("constant multiple rule"), "(c f)' = c f'", r"(c f)' = c f'"),
+    "sum": (N_("sum rule"), "(f + g)' = f' + g', (f + c)' = f'", r"(f + g)' = f' + g'"),
+    "power": (N_("power rule"), "(x^n)' = n x^(n-1)", r"(x^n)' = n x^{n-1}"),
+    "exp": (N_("exp rule"), "(e^x)' = e^x", r"(e^x)' = e^x"),
     "general_exponential": (
-        "general exponential rule",
+        N_("general exponential rule"),
         "(a^x)' = a^x ln(a)",
         r"(a^x)' = a^x \ln a",
     ),
-    "product": ("product rule", "(f g)' = f' g + f g'", r"(f g)' = f' g + f g'"),
+    "product": (N_("product rule"), "(f g)' = f' g + f g'", r"(f g)' = f' g + f g'"),
     "quotient": (
-        "quotient rule",
+        N_("quotient rule"),
         "(f/g)' = (f' g - f g')/g^2",
         r"\left(\frac{f}{g}\right)' = \frac{f' g - f g'}{g^2}",
     ),
-    "chain": ("chain rule", "(f(u))' = f'(u) u'", r"(f(u))' = f'(u)\,u'"),
-    "log": ("log rule", "(ln x)' = 1/x", r"(\ln x)' = \frac{1}{x}"),
-    "trig": ("trig rule", "(sin x)' = cos x, (cos x)' = -sin x, ...", r"(\sin x)' = \cos x"),
+    "chain": (N_("chain rule"), "(f(u))' = f'(u) u'", r"(f(u))' = f'(u)\,u'"),
+    "log": (N_("log rule"), "(ln x)' = 1/x", r"(\ln x)' = \frac{1}{x}"),
+    "trig": (N_("trig rule"), "(sin x)' = cos x, (cos x)' = -sin x, ...", r"(\sin x)' = \cos x"),
     "inverse_trig": (
-        "inverse trig rule",
+        N_("inverse trig rule"),
         "(asin x)' = 1/sqrt(1 - x^2), (atan x)' = 1/(1 + x^2), ...",
         r"(\arcsin x)' = \frac{1}{\sqrt{1 - x^2}}",
     ),
     "hyperbolic": (
-        "hyperbolic rule",
+        N_("hyperbolic rule"),
         "(sinh x)' = cosh x, (cosh x)' = sinh x, ...",
         r"(\sinh x)' = \cosh x",
     ),
     "root": (
-        "root rule",
+        N_("root rule"),
         "(x^(1/n))' = (1/n) x^(1/n - 1)",
         r"(\sqrt[n]{x})' = \frac{1}{n} x^{1/n - 1}",
     ),
-    "abs": ("abs rule", "(|x|)' = sign(x), undefined at x = 0", r"(|x|)' = \operatorname{sign} x"),
+    "abs": (
+        N_("abs rule"),
+        N_("(|x|)' = sign(x), undefined at x = 0"),
+        r"(|x|)' = \operatorname{sign} x",
+    ),
     "variable_exponent": (
-        "variable exponent rule (logarithmic differentiation)",
+        N_("variable exponent rule (logarithmic differentiation)"),
         "(u^v)' = u^v (v ln u)'",
         r"(u^v)' = u^v \left(v \ln u\right)'",
     ),
     "fallback": (
-        "fallback (sympy.diff)",
-        "computed by sympy.diff",
+        N_("fallback (sympy.diff)"),
+        N_("computed by sympy.diff"),
         r"\text{computed by sympy.diff}",
     ),
 }
@@ -136,7 +141,7 @@ def identity_of(step: Step) -> str:
 def _add_rule(expr: sympy.Expr, var: sympy.Symbol, eng: Engine) -> Step:
     """Sum rule: d/dx (f + g) = f' + g'; a constant term drops out: d/dx (f + c) = f'."""
     subs = tuple(eng.d(t, var) for t in expr.args)
-    note = "constant term drops out" if any(s.rule == "constant" for s in subs) else ""
+    note = N_("constant term drops out") if any(s.rule == "constant" for s in subs) else ""
     parts = tuple(s.result for s in subs if s.result != 0)
     return Step("sum", expr, var, sympy.Add(*parts), subs, note, parts)
 
@@ -355,13 +360,13 @@ _UNARY_TABLE: dict[type, tuple[str, sympy.Expr, str]] = {
         "(acsch(x))' = -1/(|x| sqrt(x^2 + 1)), x != 0",
     ),
     sympy.acoth: ("hyperbolic", 1 / (1 - U**2), "(acoth(x))' = 1/(1 - x^2), |x| > 1"),
-    sympy.Abs: ("abs", sympy.sign(U), "(|x|)' = sign(x), undefined at x = 0"),
-    sympy.sign: ("constant", sympy.S.Zero, "(sign(x))' = 0 for x != 0, undefined at 0"),
+    sympy.Abs: ("abs", sympy.sign(U), N_("(|x|)' = sign(x), undefined at x = 0")),
+    sympy.sign: ("constant", sympy.S.Zero, N_("(sign(x))' = 0 for x != 0, undefined at 0")),
 }
 #: what a step of these heads says beyond its identity
 _NOTES = {
-    sympy.Abs: "undefined where the argument is 0",
-    sympy.sign: "sign is constant away from 0",
+    sympy.Abs: N_("undefined where the argument is 0"),
+    sympy.sign: N_("sign is constant away from 0"),
 }
 
 #: The rule table: sympy head -> rule function ``(expr, var, engine) -> Step``.
@@ -391,14 +396,18 @@ def _as_var(var: str | sympy.Symbol, expr: sympy.Expr) -> sympy.Symbol:
     name = var.name if isinstance(var, sympy.Symbol) else var
     if not isinstance(name, str) or not name.isidentifier():
         raise VerifierError(
-            f"cannot differentiate with respect to {var!r}: not a variable name",
-            hint="name one variable, e.g. 'x', 'y', 'x0' or 'θ'",
+            _("cannot differentiate with respect to {var}: not a variable name").format(
+                var=repr(var)
+            ),
+            hint=_("name one variable, e.g. 'x', 'y', 'x0' or 'θ'"),
         )
     same = {s for s in expr.free_symbols if type(s) is sympy.Symbol and s.name == name}
     if len(same) > 1:
         raise VerifierError(
-            f"the expression has {len(same)} different symbols named {name!r}",
-            hint="make symbols with verifier.expr.symbol or parse: one name, one variable",
+            _("the expression has {n} different symbols named {name}").format(
+                n=len(same), name=repr(name)
+            ),
+            hint=_("make symbols with verifier.expr.symbol or parse: one name, one variable"),
         )
     if same:
         return same.pop()
@@ -409,14 +418,14 @@ def _as_expr(expr: sympy.Expr | str | int) -> sympy.Expr:
     if isinstance(expr, str):
         return parse(expr, variables=None)
     if isinstance(expr, bool):
-        raise VerifierError("cannot differentiate a bool")
+        raise VerifierError(_("cannot differentiate a bool"))
     if isinstance(expr, int):
         return sympy.Integer(expr)
     if isinstance(expr, sympy.Expr):
         return expr
     raise VerifierError(
-        f"cannot differentiate an object of type {type(expr).__name__}",
-        hint="pass a sympy expression or the text of one, e.g. 'x^2 + 1'",
+        _("cannot differentiate an object of type {type}").format(type=type(expr).__name__),
+        hint=_("pass a sympy expression or the text of one, e.g. 'x^2 + 1'"),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import sympy
 
 from verifier.errors import VerifierError
+from verifier.i18n import _
 from verifier.symbolic.notation import _ADD, _fmt_prec, _join_signed, format_expr
 from verifier.symbolic.rules import RULE_INFO, Derivation, Derivatives, Step, identity_of
 
@@ -42,12 +43,17 @@ FORMATS = ("text", "markdown", "latex")
 
 
 def _label(rule: str) -> str:
-    return RULE_INFO.get(rule, (rule, "", ""))[0]
+    return _(RULE_INFO.get(rule, (rule, "", ""))[0])
 
 
 def _identity(step: Step) -> str:
-    """The identity the step used, as text."""
-    return identity_of(step)
+    """The identity the step used, as text (its words in the current language)."""
+    ident = identity_of(step)
+    return _(ident) if ident else ""
+
+
+def _note(step: Step) -> str:
+    return _(step.note) if step.note else ""
 
 
 def _result_text(step: Step) -> str:
@@ -74,7 +80,7 @@ def _text_line(step: Step) -> str:
     line = (
         f"{_label(step.rule)}: d/d{step.var.name} [{format_expr(step.expr)}] = {_result_text(step)}"
     )
-    extra = [s for s in (_chain_inner(step), step.note) if s]
+    extra = [s for s in (_chain_inner(step), _note(step)) if s]
     if extra:
         line += "  [" + "; ".join(extra) + "]"
     ident = _identity(step)
@@ -107,8 +113,8 @@ def _render_text(d: Derivation) -> str:
     for depth, step in d.step.walk():
         lines.append("  " * (depth + 1) + _text_line(step))
     if d.result != d.unsimplified:
-        lines.append(f"= {format_expr(d.unsimplified)}  (as the rules give it)")
-    lines.append(f"result: {_final_text(d)}")
+        lines.append(_("= {expr}  (as the rules give it)").format(expr=format_expr(d.unsimplified)))
+    lines.append(_("result: {result}").format(result=_final_text(d)))
     return "\n".join(lines)
 
 
@@ -120,7 +126,7 @@ def _render_markdown(d: Derivation) -> str:
             f"{'  ' * depth}- **{_label(step.rule)}**: d/d{step.var.name} "
             f"`{format_expr(step.expr)}` = `{_result_text(step)}`"
         )
-        extra = [s for s in (_chain_inner(step), step.note) if s]
+        extra = [s for s in (_chain_inner(step), _note(step)) if s]
         if extra:
             line += " (" + "; ".join(extra) + ")"
         ident = _identity(step)
@@ -129,9 +135,11 @@ def _render_markdown(d: Derivation) -> str:
         lines.append(line)
     lines.append("")
     if d.result != d.unsimplified:
-        lines.append(f"As the rules give it: `{format_expr(d.unsimplified)}`")
+        lines.append(
+            _("As the rules give it: {expr}").format(expr=f"`{format_expr(d.unsimplified)}`")
+        )
         lines.append("")
-    lines.append(f"**Result:** `{_final_text(d)}`")
+    lines.append(_("**Result:** {result}").format(result=f"`{_final_text(d)}`"))
     return "\n".join(lines)
 
 
@@ -187,13 +195,15 @@ def _render_latex(d: Derivation) -> str:
         dd = f"\\frac{{d}}{{d{_tex(step.var)}}}\\left({_tex(step.expr)}\\right)"
         text = f"{pad}\\item {_text(_label(step.rule))}: ${dd} = {_tex(step.result)}$"
         if step.rule == "chain" and len(step.substeps) == 2:
-            text += f" with ${_tex(step.substeps[0].var)} = {_tex(step.substeps[1].expr)}$"
+            inner = f"${_tex(step.substeps[0].var)} = {_tex(step.substeps[1].expr)}$"
+            text += _(" with {inner}").format(inner=inner)
         if step.note:
-            text += f" ({_text(step.note)})"
-        ident = _identity(step)
+            text += f" ({_text(_note(step))})"
+        ident = identity_of(step)
         if ident:  # the rule's general form in math mode; a particular one as text
             generic = RULE_INFO[step.rule]
-            text += f", using ${generic[2]}$" if ident == generic[1] else f", using {_text(ident)}"
+            used = f"${generic[2]}$" if ident == generic[1] else _text(_(ident))
+            text += _(", using {identity}").format(identity=used)
         if depth >= _LATEX_DEPTH:  # LaTeX nests lists 4 deep: deeper steps are indented
             text = text.replace(
                 "\\item ", f"\\item[] \\hspace*{{{depth - _LATEX_DEPTH + 1}em}}$\\cdot$ ", 1
@@ -217,8 +227,8 @@ def _render_latex(d: Derivation) -> str:
         "\\end{itemize}",
     ]
     if d.result != d.unsimplified:
-        lines.append(f"As the rules give it: ${_tex(d.unsimplified)}$.")
-    lines.append(f"Result: ${_tex(d.result)}$")
+        lines.append(_("As the rules give it: {expr}").format(expr=f"${_tex(d.unsimplified)}$."))
+    lines.append(_("Result: {result}").format(result=f"${_tex(d.result)}$"))
     return "\n".join(lines)
 
 
@@ -243,23 +253,33 @@ def render_steps(derivation: Derivation | Derivatives, format: str = "text") -> 
     renderer = _RENDERERS.get(format)
     if renderer is None:
         raise VerifierError(
-            f"unknown steps format {format!r}", hint=f"use one of: {', '.join(FORMATS)}"
+            _("unknown steps format {format}").format(format=repr(format)),
+            hint=_("use one of: {choices}").format(choices=", ".join(FORMATS)),
         )
     if isinstance(derivation, Derivatives):
         return _render_passes(derivation, renderer, format)
     return renderer(derivation)
 
 
-_PASS_HEAD = {
-    "text": "pass {k} of {n} ({op}):",
-    "markdown": "### Pass {k} of {n}: {op} = d/d{v} `{prev}`",
-    "latex": "\\paragraph{{Pass {k} of {n}}} ${op_tex} = \\frac{{d}}{{d{v}}}\\left({prev_tex}\\right)$",
-}
-_PASS_TAIL = {
-    "text": "{op} [{expr}] = {result}",
-    "markdown": "**{op}** `{expr}` = `{result}`",
-    "latex": "Result: ${op_tex}\\left({expr_tex}\\right) = {result_tex}$",
-}
+def _pass_head(format: str, k: int, n: int, op: str, op_tex: str, v: str, prev: sympy.Expr) -> str:
+    if format == "text":
+        return _("pass {k} of {n} ({op}):").format(k=k, n=n, op=op)
+    if format == "markdown":
+        return "### " + _("Pass {k} of {n}: {op}").format(
+            k=k, n=n, op=f"{op} = d/d{v} `{format_expr(prev)}`"
+        )
+    math = f"${op_tex} = \\frac{{d}}{{d{v}}}\\left({_tex(prev)}\\right)$"
+    return "\\paragraph{" + _("Pass {k} of {n}").format(k=k, n=n) + "} " + math
+
+
+def _pass_tail(format: str, d: Derivatives) -> str:
+    expr, result = format_expr(d.expr), format_expr(d.result)
+    if format == "text":
+        return f"{d.notation} [{expr}] = {result}"
+    if format == "markdown":
+        return f"**{d.notation}** `{expr}` = `{result}`"
+    math = f"${_op_tex(d)}\\left({_tex(d.expr)}\\right) = {_tex(d.result)}$"
+    return _("Result: {result}").format(result=math)
 
 
 def _op_tex(d: Derivatives) -> str:
@@ -278,17 +298,9 @@ def _render_passes(d: Derivatives, renderer: Any, format: str) -> str:
     n, blocks = d.order, []
     for k, p in enumerate(d.passes, 1):
         sub = Derivatives(d.expr, d.passes[:k])
-        op = sub.notation
-        op_tex = _op_tex(sub)
-        head = _PASS_HEAD[format].format(
-            k=k, n=n, op=op, op_tex=op_tex, v=p.var.name, prev=format_expr(p.expr),
-            prev_tex=_tex(p.expr),
-        )  # fmt: skip
+        head = _pass_head(format, k, n, sub.notation, _op_tex(sub), p.var.name, p.expr)
         blocks += [head, renderer(p)]
-    tail = _PASS_TAIL[format].format(
-        op=d.notation, op_tex=_op_tex(d), expr=format_expr(d.expr), result=format_expr(d.result),
-        expr_tex=_tex(d.expr), result_tex=_tex(d.result),
-    )  # fmt: skip
+    tail = _pass_tail(format, d)
     return ("\n" if format == "text" else "\n\n").join([*blocks, tail])
 
 
@@ -315,7 +327,7 @@ def derivatives_latex(expr: sympy.Expr, derivatives: dict[str, sympy.Expr], verd
     """
     parts = [f"f = {latex_expr(expr)}"]
     parts += [f"\\partial_{{{v}}} f = {latex_expr(d)}" for v, d in derivatives.items()]
-    said = {"pass": "passed", "fail": "FAILED"}.get(verdict, "inconclusive")
+    said = {"pass": _("passed"), "fail": _("FAILED")}.get(verdict, _("inconclusive"))
     return "$" + ",\\quad ".join(parts) + f"\\quad\\text{{({said})}}$"
 
 
