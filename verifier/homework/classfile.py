@@ -39,7 +39,7 @@ from typing import Any
 from verifier.errors import VerifierError
 from verifier.homework.answer import MAX_ANSWER_LENGTH
 from verifier.homework.workbook import read_sheet
-from verifier.i18n import _
+from verifier.i18n import N_, _
 
 __all__ = [
     "COLUMN_NAMES",
@@ -55,6 +55,8 @@ __all__ = [
 
 DEFAULT_COLUMNS = {"student": "student", "problem": "problem", "answer": "answer"}
 ROLES = tuple(DEFAULT_COLUMNS)
+#: the roles as a person reads them (translated where shown)
+ROLE_WORDS = {"student": N_("student"), "problem": N_("problem"), "answer": N_("answer")}
 
 #: header names each role is found under, in order of preference (compared without case,
 #: spaces, '_' or '-'); the student's id comes before their name
@@ -183,7 +185,7 @@ def _resolve_columns(path: Path, header: list[str], given: Mapping[str, str]) ->
     for role in ROLES:
         if role in chosen:
             if chosen[role] not in header:
-                missing.append(f"{role} ('{chosen[role]}')")
+                missing.append(f"{_(ROLE_WORDS[role])} ('{chosen[role]}')")
             continue
         taken = set(chosen.values())
         found = next(
@@ -195,7 +197,7 @@ def _resolve_columns(path: Path, header: list[str], given: Mapping[str, str]) ->
             None,
         )
         if found is None:
-            missing.append(f"{role} ({', '.join(COLUMN_NAMES[role][:4])}...)")
+            missing.append(f"{_(ROLE_WORDS[role])} ({', '.join(COLUMN_NAMES[role][:4])}...)")
         else:
             chosen[role] = found
     if missing:
@@ -421,7 +423,9 @@ def _validate(row: _Row, header: list[str], cols: Mapping[str, str], label: str)
             record[name] = value[:200] + "..."
     for role in ROLES:
         if not record["_error"] and not str(record.get(cols[role], "")).strip():
-            record["_error"] = _("missing {role} ('{column}')").format(role=role, column=cols[role])
+            record["_error"] = _("missing {role} ('{column}')").format(
+                role=_(ROLE_WORDS[role]), column=cols[role]
+            )
     return record
 
 
