@@ -136,7 +136,9 @@ def detect_encoding(raw: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw, cp_isolation=list(ENCODINGS)).best()
+    # CSV text in UTF-16/32 always holds NUL bytes (its commas and line ends are ASCII)
+    candidates = list(ENCODINGS) if b"\0" in raw else ["utf_8", "cp949"]
+    best = from_bytes(raw, cp_isolation=candidates).best()
     if best is not None:
         return "cp949" if best.encoding == "euc_kr" else best.encoding
     return min(("utf_8", "cp949"), key=lambda codec: _undecodable(raw, codec))
@@ -374,7 +376,13 @@ def read_submissions(
             _("{path}: no header line").format(path=p),
             hint=_("the first line names the columns"),
         )
-    header = [_UNDECODED.sub("\ufffd", h) for h in header]
+    if any(_UNDECODED.search(h) for h in header):
+        raise VerifierError(
+            _("{path}: the header has bytes that are not {encoding}").format(
+                path=p, encoding=label
+            ),
+            hint=_("give the file's encoding with --encoding, e.g. --encoding cp949"),
+        )
     _check_header(p, header)
     cols = _resolve_columns(p, header, columns or {})
     records = [_validate(row, header, cols, label) for row in rows if _has_content(row)]
