@@ -84,6 +84,7 @@ RESERVED_COLUMNS = (
 )
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a CSV, or a workbook as stored
+SAMPLE_BYTES = 256 * 1024  # what charset-normalizer reads of a long file
 
 # bytes the encoding could not read, kept by _mark as lone surrogates (one per byte)
 _UNDECODED = re.compile("[\udc00-\udcff]")
@@ -102,10 +103,6 @@ codecs.register_error("verifier.classfile", _mark)
 def _label(codec: str) -> str:
     name = codecs.lookup(codec).name
     return _LABELS.get(name, name.upper().replace("_", "-"))
-
-
-def _undecodable(raw: bytes, codec: str) -> int:
-    return len(_UNDECODED.findall(raw.decode(codec, "verifier.classfile")))
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -137,17 +134,32 @@ def detect_encoding(raw: bytes) -> str:
     from charset_normalizer import from_bytes
 
     # CSV text in UTF-16/32 always holds NUL bytes (its commas and line ends are ASCII)
-    candidates = list(ENCODINGS) if b"\0" in raw else ["utf_8", "cp949"]
-    best = from_bytes(raw, cp_isolation=candidates).best()
-    if best is not None:
-        return "cp949" if best.encoding == "euc_kr" else best.encoding
-    return min(("utf_8", "cp949"), key=lambda codec: _undecodable(raw, codec))
+    wide = b"\0" in raw[:SAMPLE_BYTES]
+    sample = raw[:SAMPLE_BYTES]
+    if len(raw) > SAMPLE_BYTES:  # whole lines (or whole code units) of a long file
+        sample = sample[: sample.rfind(b"\n") + 1 or None] if not wide else sample[: -4 or None]
+    candidates = list(ENCODINGS) if wide else ["utf_8", "cp949"]
+    # a lenient threshold: short cells of Hangul glued to digits look "messy" to it
+    best = from_bytes(sample, cp_isolation=candidates, threshold=0.5).best()
+    ranked = [] if best is None else ["cp949" if best.encoding == "euc_kr" else best.encoding]
+    for codec in [*ranked, *candidates]:
+        if _reads(raw, codec):
+            return codec
+    return min(("utf_8", "cp949"), key=lambda codec: raw.decode(codec, "replace").count("\ufffd"))
+
+
+def _reads(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _guess_other(raw: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw[:200_000]).best()
+    best = from_bytes(raw[:SAMPLE_BYTES]).best()
     return None if best is None or best.encoding in ENCODINGS else _label(best.encoding)
 
 
@@ -385,7 +397,8 @@ def read_submissions(
         )
     _check_header(p, header)
     cols = _resolve_columns(p, header, columns or {})
-    records = [_validate(row, header, cols, label) for row in rows if _has_content(row)]
+    damaged = label if any(_UNDECODED.search(f) for r in rows for f in r.fields) else ""
+    records = [_validate(row, header, cols, damaged) for row in rows if _has_content(row)]
     frame = pd.DataFrame(records, columns=["_line", *header, "_error"]).fillna("")
     swallowed = sum(b - a for a, b in spans)
     if swallowed:
@@ -407,7 +420,8 @@ def _has_content(row: _Row) -> bool:
     )
 
 
-def _validate(row: _Row, header: list[str], cols: Mapping[str, str], label: str) -> dict:
+def _validate(row: _Row, header: list[str], cols: Mapping[str, str], damaged: str) -> dict:
+    """The row as a record with its ``_error``; ``damaged``: the encoding, when bytes failed it."""
     record: dict[str, Any] = {"_line": row.line, "_error": row.error}
     if not row.fields:
         return record
@@ -419,10 +433,10 @@ def _validate(row: _Row, header: list[str], cols: Mapping[str, str], label: str)
         )
     for name in header:
         value = record.get(name, "")
-        if _UNDECODED.search(value):
+        if damaged and _UNDECODED.search(value):
             record["_error"] = record["_error"] or _(
                 "column '{name}' has bytes that are not {encoding}"
-            ).format(name=name, encoding=label)
+            ).format(name=name, encoding=damaged)
             record[name] = value = _UNDECODED.sub("\ufffd", value)
         if len(value) > MAX_ANSWER_LENGTH:
             record["_error"] = record["_error"] or _(
