@@ -6,7 +6,9 @@ cached values (what Excel last showed), numbers and dates as text the way the ce
 skipped.  A workbook is a zip of XML parts: its parts and their unpacked sizes are checked
 before anything is unpacked (a zip bomb is refused there), the sheet's declared dimensions are
 ignored, and rows and cells are capped while reading, so a hostile file is a clear
-:class:`~verifier.errors.VerifierError`, never a traceback or a full memory.
+:class:`~verifier.errors.VerifierError`, never a traceback or a full memory.  Each sheet's XML is
+first streamed past a counter (rows, cells, cells per row; no entity declarations) that stops
+at the limits, since openpyxl holds a whole row in memory before it yields it.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import re
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 from verifier.errors import VerifierError
 from verifier.i18n import _
 
 __all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_PARTS", "MAX_ROWS", "MAX_UNPACKED_BYTES", "read_sheet"]
 
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook's parts, unpacked (a zip bomb's tell)
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a workbook's parts, unpacked (a zip bomb's tell)
 MAX_PARTS = 2_000  # files inside a workbook
 MAX_ROWS = 200_000  # rows of a sheet, empty ones included
 MAX_CELLS = 2_000_000  # cells of a sheet (rows x the header's columns)
@@ -88,6 +91,54 @@ def _check_workbook(path: Path) -> None:
             ),
             hint=_("save the class list alone as .xlsx or CSV"),
         )
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        _scan_sheet(path, fh)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _unreadable(path, str(exc)) from None
+
+
+class _Refused(Exception):
+    """Raised from inside the XML scan to stop it."""
+
+
+def _scan_sheet(path: Path, fh: Any) -> None:
+    """Count a sheet's rows and cells as its XML streams past, before openpyxl builds them.
+
+    openpyxl gathers a whole row before it yields it, so one row of millions of cells would fill
+    the memory: a row may have at most Excel's 16,384 cells, a sheet :data:`MAX_CELLS` cells and
+    :data:`MAX_ROWS` rows; entity declarations (which no spreadsheet writes) are refused.
+    """
+    counts = {"row": 0, "c": 0, "in_row": 0}
+
+    def start(name: str, _attrs: Any) -> None:
+        local = name.rpartition(":")[2]
+        if local == "row":
+            counts["row"] += 1
+            counts["in_row"] = 0
+        elif local == "c":
+            counts["c"] += 1
+            counts["in_row"] += 1
+        if counts["row"] > MAX_ROWS or counts["c"] > MAX_CELLS or counts["in_row"] > 16_384:
+            raise _Refused(_too_big(path))
+
+    def entity(*_args: Any) -> None:
+        raise _Refused(_unreadable(path, _("the sheet declares XML entities")))
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EntityDeclHandler = entity
+    try:
+        while chunk := fh.read(1 << 16):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Refused as exc:
+        raise exc.args[0] from None
+    except expat.ExpatError as exc:
+        raise _unreadable(path, str(exc)) from None
 
 
 def read_sheet(
