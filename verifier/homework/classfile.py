@@ -38,6 +38,14 @@ from typing import Any
 
 from verifier.errors import VerifierError
 from verifier.homework.answer import MAX_ANSWER_LENGTH
+from verifier.homework.encoding import (
+    ENCODINGS,
+    UNDECODED,
+    decode,
+    detect_encoding,
+    guess_other,
+    label,
+)
 from verifier.homework.workbook import read_sheet
 from verifier.i18n import N_, _
 
@@ -66,10 +74,6 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "answer": ("answer", "답", "답안", "제출", "제출답안", "응답", "submission"),
 }
 
-#: the encodings recognised without ``--encoding`` (charset-normalizer chooses among them)
-ENCODINGS = ("utf_8", "cp949", "utf_16", "utf_32")
-_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp949": "CP949", "euc_kr": "EUC-KR"}
-
 #: columns graded.csv adds; a submissions column of the same name would be overwritten
 RESERVED_COLUMNS = (
     "_line",
@@ -84,83 +88,6 @@ RESERVED_COLUMNS = (
 )
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a CSV, or a workbook as stored
-SAMPLE_BYTES = 256 * 1024  # what charset-normalizer reads of a long file
-
-# bytes the encoding could not read, kept by _mark as lone surrogates (one per byte)
-_UNDECODED = re.compile("[\udc00-\udcff]")
-
-
-def _mark(exc: UnicodeError) -> tuple[str, int]:
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    bad = exc.object[exc.start : exc.end]
-    return "".join(chr(0xDC00 + b) for b in bad), exc.end
-
-
-codecs.register_error("verifier.classfile", _mark)
-
-
-def _label(codec: str) -> str:
-    name = codecs.lookup(codec).name
-    return _LABELS.get(name, name.upper().replace("_", "-"))
-
-
-def detect_encoding(raw: bytes) -> str:
-    """The codec ``raw`` is written in, among :data:`ENCODINGS` (a BOM says it outright).
-
-    charset-normalizer picks the one that reads every byte; when none does, the one that
-    leaves the fewest bytes unread (UTF-8 on a tie), so a few damaged rows stay errors of
-    their own instead of changing how the whole file is read.
-
-    >>> detect_encoding("이름".encode("cp949")), detect_encoding("이름".encode("utf-8"))
-    ('cp949', 'utf_8')
-    >>> detect_encoding("\\ufeff이름\\t답".encode("utf-16-le")), detect_encoding(b"a,b\\xff")
-    ('utf_16', 'utf_8')
-    """
-    for bom, codec in (
-        (codecs.BOM_UTF8, "utf_8_sig"),
-        (codecs.BOM_UTF32_LE, "utf_32"),
-        (codecs.BOM_UTF32_BE, "utf_32"),
-        (codecs.BOM_UTF16_LE, "utf_16"),
-        (codecs.BOM_UTF16_BE, "utf_16"),
-    ):
-        if raw.startswith(bom):
-            return codec
-    try:
-        raw.decode("utf-8")
-        return "utf_8"  # Korean in CP949 is never valid UTF-8: no guess needed
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    # CSV text in UTF-16/32 always holds NUL bytes (its commas and line ends are ASCII)
-    wide = b"\0" in raw[:SAMPLE_BYTES]
-    sample = raw[:SAMPLE_BYTES]
-    if len(raw) > SAMPLE_BYTES:  # whole lines (or whole code units) of a long file
-        sample = sample[: sample.rfind(b"\n") + 1 or None] if not wide else sample[: -4 or None]
-    candidates = list(ENCODINGS) if wide else ["utf_8", "cp949"]
-    # a lenient threshold: short cells of Hangul glued to digits look "messy" to it
-    best = from_bytes(sample, cp_isolation=candidates, threshold=0.5).best()
-    ranked = [] if best is None else ["cp949" if best.encoding == "euc_kr" else best.encoding]
-    for codec in [*ranked, *candidates]:
-        if _reads(raw, codec):
-            return codec
-    return min(("utf_8", "cp949"), key=lambda codec: raw.decode(codec, "replace").count("\ufffd"))
-
-
-def _reads(raw: bytes, codec: str) -> bool:
-    try:
-        raw.decode(codec)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _guess_other(raw: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw[:SAMPLE_BYTES]).best()
-    return None if best is None or best.encoding in ENCODINGS else _label(best.encoding)
 
 
 def parse_columns(text: str | None) -> dict[str, str]:
@@ -342,7 +269,7 @@ def read_submissions(
             )
         header, cells = read_sheet(p, sheet)
         rows = [_Row(line, fields) for line, fields in cells]
-        label = "xlsx"
+        shown = "xlsx"
     else:
         if sheet is not None:
             raise VerifierError(
@@ -360,8 +287,8 @@ def read_submissions(
                 ) from None
         else:
             codec = detect_encoding(raw)
-        label = _label(codec)
-        text = raw.decode(codec, "verifier.classfile")
+        shown = label(codec)
+        text = decode(raw, codec)
         text = text.removeprefix("\ufeff")  # a BOM read by a codec that keeps it
         old_limit = csv.field_size_limit()
         csv.field_size_limit(max(old_limit, MAX_FILE_BYTES))
@@ -373,13 +300,13 @@ def read_submissions(
             rows = list(row_iter)
         finally:
             csv.field_size_limit(old_limit)
-        if _UNDECODED.search(text):
-            guess = _guess_other(raw) if encoding is None else None
+        if UNDECODED.search(text):
+            guess = guess_other(raw) if encoding is None else None
             warnings.append(
                 _(
                     "{path}: some bytes are not {encoding}; if the file is in another "
                     "encoding, give it with --encoding"
-                ).format(path=p, encoding=label)
+                ).format(path=p, encoding=shown)
                 + (_(" (it looks like {guess})").format(guess=guess) if guess else "")
             )
     header = [h.strip() for h in header]
@@ -388,16 +315,16 @@ def read_submissions(
             _("{path}: no header line").format(path=p),
             hint=_("the first line names the columns"),
         )
-    if any(_UNDECODED.search(h) for h in header):
+    if any(UNDECODED.search(h) for h in header):
         raise VerifierError(
             _("{path}: the header has bytes that are not {encoding}").format(
-                path=p, encoding=label
+                path=p, encoding=shown
             ),
             hint=_("give the file's encoding with --encoding, e.g. --encoding cp949"),
         )
     _check_header(p, header)
     cols = _resolve_columns(p, header, columns or {})
-    damaged = label if any(_UNDECODED.search(f) for r in rows for f in r.fields) else ""
+    damaged = shown if any(UNDECODED.search(f) for r in rows for f in r.fields) else ""
     records = [_validate(row, header, cols, damaged) for row in rows if _has_content(row)]
     frame = pd.DataFrame(records, columns=["_line", *header, "_error"]).fillna("")
     swallowed = sum(b - a for a, b in spans)
@@ -410,7 +337,7 @@ def read_submissions(
         )
     frame.attrs["warnings"] = warnings
     frame.attrs["columns"] = cols
-    frame.attrs["encoding"] = label
+    frame.attrs["encoding"] = shown
     return frame
 
 
@@ -433,11 +360,11 @@ def _validate(row: _Row, header: list[str], cols: Mapping[str, str], damaged: st
         )
     for name in header:
         value = record.get(name, "")
-        if damaged and _UNDECODED.search(value):
+        if damaged and UNDECODED.search(value):
             record["_error"] = record["_error"] or _(
                 "column '{name}' has bytes that are not {encoding}"
             ).format(name=name, encoding=damaged)
-            record[name] = value = _UNDECODED.sub("\ufffd", value)
+            record[name] = value = UNDECODED.sub("\ufffd", value)
         if len(value) > MAX_ANSWER_LENGTH:
             record["_error"] = record["_error"] or _(
                 "column '{name}' is {n} characters long (limit {limit})"
