@@ -56,6 +56,15 @@ def test_separators_are_sniffed_from_the_header(tmp_path):
         assert frame["answer"].tolist() == ["log(x, 2)"], sep
 
 
+def test_empty_columns_at_the_right_are_ignored(tmp_path):
+    """Excel's CSV keeps the empty columns a sheet once used: "a,b,c,,"."""
+    path = tmp_path / "c.csv"
+    path.write_text("학번,문제,답,,\n1,p1,2x,,\n2,p1,x,,note\n", encoding="utf-8")
+    frame = read_submissions(path)
+    assert list(frame.columns) == ["_line", "학번", "문제", "답", "_error"]
+    assert frame["_error"].tolist() == ["", "row has 5 fields, expected 3"]
+
+
 def test_undecodable_bytes_stay_errors_of_their_rows(tmp_path):
     """A CP949 class with one damaged row is still read as CP949: only that row is an error."""
     good = "학번,문제,답\n1,p1,2x\n2,p1,x\n".encode("cp949")

@@ -310,6 +310,8 @@ def read_submissions(
                 + (_(" (it looks like {guess})").format(guess=guess) if guess else "")
             )
     header = [h.strip() for h in header]
+    while header and not header[-1]:  # a spreadsheet's empty columns at the right
+        header.pop()
     if not any(header):
         raise VerifierError(
             _("{path}: no header line").format(path=p),
@@ -352,6 +354,8 @@ def _validate(row: _Row, header: list[str], cols: Mapping[str, str], damaged: st
     record: dict[str, Any] = {"_line": row.line, "_error": row.error}
     if not row.fields:
         return record
+    if len(row.fields) > len(header) and not any(f.strip() for f in row.fields[len(header) :]):
+        row.fields = row.fields[: len(header)]  # empty cells of the empty columns at the right
     for name, value in zip(header, row.fields, strict=False):
         record[name] = value
     if len(row.fields) != len(header):
