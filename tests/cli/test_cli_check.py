@@ -115,7 +115,9 @@ def test_grade_quiet_and_jobs(capsys, tmp_path):
         "2",
         "--quiet",
     )
-    assert code == 0 and out == "" and err == ""
+    # --quiet keeps warnings: the fixture's 3 error rows of 24 are over a tenth of the class
+    assert code == 0 and out == ""
+    assert err.startswith("verifier grade: warning: 3 of 24 rows (12%)") and err.count("\n") == 1
     assert len(pd.read_csv(tmp_path / "graded.csv")) == 24
 
 

@@ -16,11 +16,15 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
-from verifier.i18n import _
+from verifier.i18n import _, ngettext
 from verifier.limits import check_seconds
+
+#: more error rows than this share of the class gets a warning naming their commonest cause
+ERROR_SHARE_WARNING = 0.10
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -34,7 +38,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "inputs are unusable."
         ),
     )
-    p.add_argument("submissions", help="CSV file of submissions")
+    p.add_argument(
+        "submissions",
+        help="class file: CSV (UTF-8, CP949/EUC-KR, UTF-16; comma, tab or ';') or .xlsx",
+    )
     p.add_argument("--problems", required=True, help="TOML file of problems")
     p.add_argument("--out", default=None, help="output folder (default reports/<submissions name>)")
     group = p.add_mutually_exclusive_group()
@@ -45,9 +52,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--scheduler", default=None, help="Dask scheduler address, e.g. tcp://127.0.0.1:8786"
     )
     p.add_argument("--time-limit", type=float, default=2.0, help="seconds per answer (default 2)")
-    p.add_argument("--student-col", default="student", help="column with the student id")
-    p.add_argument("--problem-col", default="problem", help="column with the problem id")
-    p.add_argument("--answer-col", default="answer", help="column with the answer")
+    p.add_argument("--student-col", default=None, help="column with the student id")
+    p.add_argument("--problem-col", default=None, help="column with the problem id")
+    p.add_argument("--answer-col", default=None, help="column with the answer")
+    p.add_argument(
+        "--columns",
+        default=None,
+        help="the columns by role, e.g. student=학번,problem=문제,answer=답 "
+        "(default: found by name, English or Korean)",
+    )
+    p.add_argument(
+        "--encoding", default=None, help="the CSV's encoding (default: detected), e.g. cp949"
+    )
+    p.add_argument("--sheet", default=None, help="the sheet of an .xlsx (default: the first)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no summary")
     p.set_defaults(handler=run)
     return p
@@ -91,35 +108,32 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the class, write the reports, print a summary; return the exit code."""
+    from verifier.homework.classfile import parse_columns, read_submissions
     from verifier.homework.classroom import grade_class, load_problems
     from verifier.report.grades import write_grades
 
     check_seconds(args.time_limit)
     problems = load_problems(args.problems)
-    columns = {"student": args.student_col, "problem": args.problem_col, "answer": args.answer_col}
+    given = {"student": args.student_col, "problem": args.problem_col, "answer": args.answer_col}
+    columns = {**parse_columns(args.columns), **{k: v for k, v in given.items() if v}}
+    submissions = read_submissions(
+        args.submissions, columns=columns, encoding=args.encoding, sheet=args.sheet
+    )
     out = Path(args.out) if args.out else Path("reports") / Path(args.submissions).stem
     check_out_dir(out)
     start = time.perf_counter()
     with _executor(args.jobs, args.scheduler) as ex:
         graded = grade_class(
-            args.submissions,
+            submissions,
             problems,
             executor=ex,
             time_limit=args.time_limit,
-            columns=columns,
+            columns=submissions.attrs["columns"],
             progress=(not args.quiet) and sys.stderr.isatty(),
         )
     elapsed = time.perf_counter() - start
     paths = write_grades(graded, out)
-    for warning in graded.attrs.get("warnings", []):
-        print(_("verifier grade: warning: {warning}").format(warning=warning), file=sys.stderr)
-    if not len(graded) or (graded["verdict"] == "error").all():
-        print(
-            _("verifier grade: error: no submission could be graded (see {paths})").format(
-                paths=paths["graded"]
-            ),
-            file=sys.stderr,
-        )
+    if _report_errors(graded, paths["graded"]):
         return 2
     if not args.quiet:
         counts = Counter(graded["verdict"])
@@ -139,6 +153,53 @@ def run(args: argparse.Namespace) -> int:
                 error=counts["error"],
             )  # fmt: skip
         ]
+        lines.append(
+            _("read {path} as {encoding}").format(
+                path=args.submissions, encoding=submissions.attrs["encoding"]
+            )
+        )
         lines += [_("wrote {path}").format(path=p) for p in paths.values()]
         print("\n".join(lines))
     return 0
+
+
+def _report_errors(graded: Any, where: Path) -> bool:
+    """Print the reading warnings and what the error rows have in common; True: none graded."""
+    from verifier.homework.classfile import error_summary
+
+    for warning in graded.attrs.get("warnings", []):
+        print(_("verifier grade: warning: {warning}").format(warning=warning), file=sys.stderr)
+    summary = error_summary(graded)
+    if not summary.rows:
+        print(
+            _("verifier grade: error: no submission could be graded: the file has no rows"),
+            file=sys.stderr,
+        )
+        return True
+    if summary.errors == summary.rows:
+        print(
+            _(
+                "verifier grade: error: no submission could be graded: {cause} "
+                "({count} of {rows} rows; see {path})"
+            ).format(cause=summary.cause, count=summary.count, rows=summary.rows, path=where),
+            file=sys.stderr,
+        )
+        return True
+    if summary.share > ERROR_SHARE_WARNING:
+        print(
+            ngettext(
+                "verifier grade: warning: {errors} of {rows} rows ({percent:.0f}%) could not be "
+                "graded; the commonest cause ({count} row): {cause}",
+                "verifier grade: warning: {errors} of {rows} rows ({percent:.0f}%) could not be "
+                "graded; the commonest cause ({count} rows): {cause}",
+                summary.count,
+            ).format(
+                errors=summary.errors,
+                rows=summary.rows,
+                percent=100 * summary.share,
+                count=summary.count,
+                cause=summary.cause,
+            ),
+            file=sys.stderr,
+        )
+    return False

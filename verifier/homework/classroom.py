@@ -1,9 +1,10 @@
 """A class: problems (TOML), submissions (CSV), grading on any executor, summaries.
 
-:func:`load_problems` reads ``[[problem]]`` tables, :func:`read_submissions` reads a CSV of
-submissions without ever failing on a row, :func:`grade_class` grades every row (identical
-(problem, answer) pairs once) on any ``concurrent.futures.Executor`` and :func:`summarize_grades` makes
-the per-problem and per-student tables.  Nothing here writes files: the reports are written by
+:func:`load_problems` reads ``[[problem]]`` tables, :func:`read_submissions` (kept in
+:mod:`verifier.homework.classfile`) reads a class file (CSV in any common encoding, or .xlsx)
+without ever failing on a row, :func:`grade_class` grades every row (identical (problem, answer)
+pairs once) on any ``concurrent.futures.Executor`` and :func:`summarize_grades` makes the
+per-problem and per-student tables.  Nothing here writes files: the reports are written by
 :func:`verifier.report.grades.write_grades`.
 
 >>> import pandas as pd
@@ -14,20 +15,17 @@ the per-problem and per-student tables.  Nothing here writes files: the reports 
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from pathlib import Path
 from typing import Any
 
 from verifier.errors import VerifierError
-from verifier.homework.answer import MAX_ANSWER_LENGTH, one_line
+from verifier.homework.answer import one_line
+from verifier.homework.classfile import DEFAULT_COLUMNS, RESERVED_COLUMNS, read_submissions
 from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
 from verifier.homework.problems import Problem, load_problems
@@ -35,6 +33,7 @@ from verifier.workers import run_bounded
 
 __all__ = [
     "DEFAULT_COLUMNS",
+    "RESERVED_COLUMNS",
     "Problem",
     "grade_batch",
     "grade_class",
@@ -42,138 +41,6 @@ __all__ = [
     "read_submissions",
     "summarize_grades",
 ]
-
-
-# bytes that were not UTF-8, kept by the 'surrogateescape' decoding as lone surrogates
-_UNDECODED = re.compile("[\udc80-\udcff]")
-
-DEFAULT_COLUMNS = {"student": "student", "problem": "problem", "answer": "answer"}
-
-
-def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str] | None = None):
-    """Read a submissions CSV into a DataFrame, one row per data line, never failing on a row.
-
-    Columns: the CSV's own columns (as text) plus ``_line`` (1-based line in the file) and
-    ``_error`` (why the row cannot be graded: wrong field count, missing field, bytes that are not
-    UTF-8, a field over 20,000 characters; '' when fine).  ``columns`` maps the roles
-    student/problem/answer to the CSV's header names.  A missing file or header is an error.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
-    >>> _ = p.write_text("student,problem,answer\\nann,p1,2x\\nbob,p1\\n")
-    >>> read_submissions(p)[["student", "_error"]].values.tolist()
-    [['ann', ''], ['bob', 'row has 2 fields, expected 3']]
-    """
-    import pandas as pd
-
-    cols = {**DEFAULT_COLUMNS, **(columns or {})}
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise VerifierError(f"{p}: file not found", hint="check the submissions path") from None
-    text = raw.decode("utf-8-sig", errors="surrogateescape")  # bad bytes become marked, per row
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, 50 * 1024 * 1024))
-    try:
-        first = text.split("\n", 1)[0]
-        # Spreadsheets in some locales export ';' or tab separated "CSV": follow the header.
-        delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        try:
-            header = next(reader)
-        except (StopIteration, csv.Error):
-            raise VerifierError(
-                f"{p}: no header line", hint="the first line names the columns"
-            ) from None
-        header = [h.strip() for h in header]
-        _check_header(p, header)
-        missing = [f"{role} ('{name}')" for role, name in cols.items() if name not in header]
-        if missing:
-            raise VerifierError(
-                f"{p}: missing column {', '.join(missing)}; the header is {', '.join(header)}",
-                hint="map the columns with --student-col, --problem-col, --answer-col",
-            )
-        rows: list[dict[str, Any]] = []
-        spans: list[tuple[int, int]] = []
-        while True:
-            line = reader.line_num + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                rows.append({"_line": line, "_error": f"unreadable CSV row: {exc}"})
-                continue
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank line
-            row: dict[str, Any] = {"_line": line, "_error": ""}
-            # a quoted field holding whole lines of rows: a stray quote swallowed them
-            if any(delimiter in f.partition("\n")[2] for f in fields):
-                row["_error"] = (
-                    f'row spans lines {line}-{reader.line_num}: an unclosed quote (") joined them'
-                )
-                spans.append((line, reader.line_num))
-            for h, v in zip(header, fields, strict=False):
-                row[h] = v
-            if len(fields) != len(header):
-                row["_error"] = f"row has {len(fields)} fields, expected {len(header)}"
-            for h in header:
-                v = row.get(h, "")
-                if _UNDECODED.search(v):
-                    row["_error"] = row["_error"] or f"column '{h}' has bytes that are not UTF-8"
-                    row[h] = v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                if len(row.get(h, "")) > MAX_ANSWER_LENGTH:
-                    row["_error"] = row["_error"] or (
-                        f"column '{h}' is {len(v)} characters long (limit {MAX_ANSWER_LENGTH})"
-                    )
-                    row[h] = row[h][:200] + "..."
-            for role in ("student", "problem", "answer"):
-                if not row["_error"] and not str(row.get(cols[role], "")).strip():
-                    row["_error"] = f"missing {role} ('{cols[role]}')"
-            rows.append(row)
-    finally:
-        csv.field_size_limit(old_limit)
-    frame = pd.DataFrame(rows, columns=["_line", *header, "_error"]).fillna("")
-    swallowed = sum(b - a for a, b in spans)
-    frame.attrs["warnings"] = (
-        [
-            f"{p}: {swallowed} line(s) were read as parts of other rows (first at line "
-            f'{spans[0][0]}): check for a stray " in the file'
-        ]
-        if swallowed
-        else []
-    )
-    return frame
-
-
-#: columns graded.csv adds; a submissions column of the same name would be overwritten
-RESERVED_COLUMNS = (
-    "_line",
-    "_error",
-    "line",
-    "verdict",
-    "score",
-    "reason",
-    "mistake",
-    "read_as",
-    "seconds",
-)
-
-
-def _check_header(path: Path, header: list[str]) -> None:
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise VerifierError(
-                f"{path}: column {name!r} appears twice in the header", hint="rename one of them"
-            )
-        seen.add(name)
-        if name in RESERVED_COLUMNS and name != "line":
-            raise VerifierError(
-                f"{path}: column {name!r} would collide with a column the grades add",
-                hint=f"rename it; graded.csv adds {', '.join(RESERVED_COLUMNS[2:])}",
-            )
 
 
 def _error(reason: str) -> dict[str, Any]:
@@ -309,7 +176,8 @@ def grade_class(
         if "_error" not in frame.columns:
             frame["_error"] = ""
     else:
-        frame = read_submissions(submissions, columns=cols)
+        frame = read_submissions(submissions, columns=columns)
+        cols = frame.attrs["columns"]  # the columns found by name (student, 학번, ...)
     warnings = frame.attrs.get("warnings", [])
     n = len(frame)
     verdict = [""] * n
