@@ -39,7 +39,7 @@ def write_grades(graded: Any, out: str | os.PathLike[str]) -> dict[str, Path]:
         f"{len(graded)} submissions: {counts['correct']} correct, {counts['incorrect']} incorrect, "
         f"{counts['invalid']} invalid, {counts['error']} error"
     )
-    csv_text = to_csv(graded.drop(columns=["seconds"], errors="ignore"))
+    csv_text = to_csv(graded.drop(columns=["seconds", "counterexample"], errors="ignore"))
     md = "\n".join(
         [
             "# Grades",
