@@ -127,13 +127,14 @@ def _problem_block(pid: str, problem: Any, graded_rows: Any, mistakes: Any, top:
             f"<td>{' '.join(f'<code>{e(a)}</code>' for a in r.examples)}</td></tr>"
             for r in mine.itertuples()
         )
+        heads = (_("What went wrong"), _("How many"), _("Example answers"))
         out.append(
-            f'<table class="mistakes"><thead><tr><th>{e(_("What went wrong"))}</th>'
-            f"<th>{e(_('How many'))}</th><th>{e(_('Example answers'))}</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
+            '<table class="mistakes"><thead><tr>'
+            + "".join(f"<th>{e(h)}</th>" for h in heads)
+            + f"</tr></thead><tbody>{rows}</tbody></table>"
         )
     else:
-        out.append(f"<p>{e(_('No mistakes in this problem.'))}</p>")
+        out.append("<p>" + e(_("No mistakes in this problem.")) + "</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -155,9 +156,9 @@ def teacher_page(graded: Any, files: dict[str, str] | None = None, top: int = 5)
     )
     body = [
         f"<h1>{e(title)}</h1><p>{e(summary)}</p>",
-        f"<h2>{e(_('Score distribution'))}</h2>",
+        "<h2>" + e(_("Score distribution")) + "</h2>",
         f'<figure class="bars">{score_chart(totals, max_score)}</figure>',
-        f"<h2>{e(_('Commonest mistakes per problem'))}</h2>",
+        "<h2>" + e(_("Commonest mistakes per problem")) + "</h2>",
     ]
     mistakes = class_mistakes(graded)
     pcol = graded[cols["problem"]].astype(str).str.strip()
@@ -168,10 +169,13 @@ def teacher_page(graded: Any, files: dict[str, str] | None = None, top: int = 5)
         f"<td>{e(number(t))}</td><td>{e(number(max_score))}</td></tr>"
         for s, t in zip(table.index, totals, strict=True)
     )
+    heads = (_("Student"), _("Score"), _("Maximum"))
     body.append(
-        f'<h2>{e(_("Student pages"))}</h2><table class="students"><thead><tr>'
-        f"<th>{e(_('Student'))}</th><th>{e(_('Score'))}</th><th>{e(_('Maximum'))}</th></tr>"
-        f"</thead><tbody>{links}</tbody></table>"
+        "<h2>"
+        + e(_("Student pages"))
+        + '</h2><table class="students"><thead><tr>'
+        + "".join(f"<th>{e(h)}</th>" for h in heads)
+        + f"</tr></thead><tbody>{links}</tbody></table>"
     )
     return html_page(title, "\n".join(body))
 

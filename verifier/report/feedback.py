@@ -34,7 +34,7 @@ from verifier.homework.feedback import (
     mistake_words,
     problem_derivation,
 )
-from verifier.i18n import _, language
+from verifier.i18n import N_, _, language
 from verifier.points import format_number, format_point
 from verifier.report.mathml import to_mathml
 from verifier.symbolic.rules import RULE_INFO, Derivatives, identity_of
@@ -83,10 +83,10 @@ footer{margin-top:1.5em;color:#666;font-size:0.85em}
 """
 
 _VERDICT_WORDS = {
-    "correct": "Correct",
-    "incorrect": "Not correct yet",
-    "invalid": "Could not be read",
-    "error": "Not graded",
+    "correct": N_("Correct"),
+    "incorrect": N_("Not correct yet"),
+    "invalid": N_("Could not be read"),
+    "error": N_("Not graded"),
 }
 
 
@@ -129,8 +129,9 @@ def html_page(title: str, body: str) -> str:
         f'<!DOCTYPE html>\n<html lang="{e(language())}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>\n{body}\n"
-        f"<footer>{e(_('Checked by verifier: symbolically (the rule engine) and at test points.'))}"
-        "</footer></body></html>\n"
+        + "<footer>"
+        + e(_("Checked by verifier: symbolically (the rule engine) and at test points."))
+        + "</footer></body></html>\n"
     )
 
 
@@ -250,7 +251,7 @@ def _step_item(step: Any) -> str:
     label = RULE_INFO.get(step.rule, (step.rule, "", ""))[0]
     ident = identity_of(step)
     eq = derivative_math(step.expr, step.var, 1, step.result)
-    out = f'<li><span class="rule">{e(_(label))}</span>: {eq}'
+    out = '<li><span class="rule">' + e(_(label)) + f"</span>: {eq}"
     if ident:
         out += f' <span class="identity">({e(ident)})</span>'
     if step.substeps:
@@ -273,10 +274,10 @@ def steps_html(derivation: Any) -> str:
     for k, d in enumerate(passes, 1):
         head = ""
         if len(passes) > 1:
-            head = f"<h3>{e(_('Pass {k} of {n}').format(k=k, n=len(passes)))}</h3>"
+            head = "<h3>" + e(_("Pass {k} of {n}").format(k=k, n=len(passes))) + "</h3>"
         blocks.append(f'{head}<ol class="steps">{_step_item(d.step)}</ol>')
     result = math(derivation.result)
-    blocks.append(f"<p>{e(_('Result'))}: {result}</p>")
+    blocks.append("<p>" + e(_("Result")) + f": {result}</p>")
     return "".join(blocks)
 
 
@@ -361,11 +362,11 @@ def problem_html(item: ProblemFeedback, index: int) -> str:
         f'<p class="points">{e(points)}</p>',
     ]
     if not item.attempts:
-        parts.append(f"<p>{e(_('You did not answer this problem.'))}</p>")
+        parts.append("<p>" + e(_("You did not answer this problem.")) + "</p>")
     parts += [attempt_html(a, p.all_variables()) for a in item.attempts]
     steps = steps_html(problem_derivation(p))
     if steps:
-        parts.append(f"<h3>{e(_('The correct steps'))}</h3>{steps}")
+        parts.append("<h3>" + e(_("The correct steps")) + f"</h3>{steps}")
     parts.append("</section>")
     return "".join(parts)
 
