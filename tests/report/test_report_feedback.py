@@ -153,3 +153,13 @@ def test_grade_cli_writes_pages_and_gradebooks(tmp_path, capsys):
     assert "counterexample" not in graded.columns  # the pages' data, not the teacher's table
     problems = load_problems(DATA / "problems.toml")
     assert graded["score"].max() <= max(p.points for p in problems.values())
+
+
+def test_answers_to_an_unknown_problem_are_shown_not_dropped():
+    subs = pd.DataFrame({"student": ["a", "a"], "problem": ["p", "p9"], "answer": ["2x", "3x"]})
+    fb = student_feedback(grade_class(subs, [Problem("p", "x^2")]))[0]
+    assert [a.problem for a in fb.unmatched] == ["p9"] and fb.score == 1.0
+    with use_language("en"):
+        page = student_page(fb)
+    assert "Answers to no problem of this set" in page and "<code>3x</code>" in page
+    assert "unknown problem id" in page  # the reason the row was not graded

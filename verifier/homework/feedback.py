@@ -117,10 +117,12 @@ class StudentFeedback:
     """Everything one student's page shows: each problem, each attempt, the total.
 
     ``score`` counts the best attempt at each problem; ``max_score`` is every problem's points.
+    ``unmatched`` are rows naming no problem of the set (a mistyped problem id): not graded.
     """
 
     student: str
     problems: tuple[ProblemFeedback, ...]
+    unmatched: tuple[Attempt, ...] = ()
 
     @property
     def score(self) -> float:
@@ -232,7 +234,8 @@ def student_feedback(graded: Any) -> list[StudentFeedback]:
             ProblemFeedback(prob, tuple(a for a in attempts if a.problem == pid))
             for pid, prob in problems.items()
         )
-        out.append(StudentFeedback(student, items))
+        unmatched = tuple(a for a in attempts if a.problem not in problems)
+        out.append(StudentFeedback(student, items, unmatched))
     return out
 
 

@@ -18,6 +18,7 @@ names too) becomes one safe file name, never a path.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -232,8 +233,12 @@ def derivative_math(expr: sympy.Expr, var: sympy.Symbol, order: int = 1, result:
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow>{out}</mrow></math>'
 
 
+@functools.lru_cache(maxsize=256)
 def task_math(problem: Any) -> str:
-    """The problem's task, d/dx f (or the n-th derivative), as MathML; text when unreadable."""
+    """The problem's task, d/dx f (or the n-th derivative), as MathML; text when unreadable.
+
+    Cached per problem: a class's pages show each task once per student.
+    """
     from verifier.expr import parse
 
     try:
@@ -281,6 +286,20 @@ def steps_html(derivation: Any) -> str:
     return "".join(blocks)
 
 
+@functools.lru_cache(maxsize=256)
+def _problem_steps(problem: Any, lang: str) -> str:
+    """A problem's steps as HTML in ``lang`` (cached: every student's page shows them)."""
+    return steps_html(problem_derivation(problem))
+
+
+@functools.lru_cache(maxsize=4096)
+def _answer_math(read_as: str, variables: tuple[str, ...]) -> str | None:
+    """An answer as read, as MathML (cached: a class types the same answers many times)."""
+    probe = Attempt("", "", read_as, "", "", "", None, 0.0)
+    expr = probe.expression(variables)
+    return None if expr is None else math(expr)
+
+
 def counterexample_text(attempt: Attempt) -> str:
     """Where the answer and the derivative differ, in words (current language).
 
@@ -319,9 +338,9 @@ def _hint(attempt: Attempt) -> str:
 def attempt_html(attempt: Attempt, variables: tuple[str, ...]) -> str:
     """One answer: as typed, as read (MathML), the verdict, the counterexample, mistake, hint."""
     rows = [(_("Your answer"), f"<code>{e(attempt.answer)}</code>")]
-    expr = attempt.expression(variables)
-    if expr is not None:
-        rows.append((_("Read as"), math(expr)))
+    shown = _answer_math(attempt.read_as, tuple(variables))
+    if shown is not None:
+        rows.append((_("Read as"), shown))
     verdict = (
         f'<span class="verdict {e(attempt.verdict)}">{e(verdict_word(attempt.verdict))}</span>'
     )
@@ -364,7 +383,7 @@ def problem_html(item: ProblemFeedback, index: int) -> str:
     if not item.attempts:
         parts.append("<p>" + e(_("You did not answer this problem.")) + "</p>")
     parts += [attempt_html(a, p.all_variables()) for a in item.attempts]
-    steps = steps_html(problem_derivation(p))
+    steps = _problem_steps(p, language())
     if steps:
         parts.append("<h3>" + e(_("The correct steps")) + f"</h3>{steps}")
     parts.append("</section>")
@@ -379,4 +398,15 @@ def student_page(feedback: StudentFeedback) -> str:
     )
     body = [f"<h1>{e(title)}</h1>", f'<p class="total">{e(total)}</p>']
     body += [problem_html(item, i) for i, item in enumerate(feedback.problems, 1)]
+    if feedback.unmatched:
+        body.append(
+            '<section class="problem invalid"><h2>'
+            + e(_("Answers to no problem of this set"))
+            + "</h2>"
+            + "".join(
+                "<p>" + e(_("Problem {id}").format(id=a.problem)) + "</p>" + attempt_html(a, ())
+                for a in feedback.unmatched
+            )
+            + "</section>"
+        )
     return html_page(title, "\n".join(body))
