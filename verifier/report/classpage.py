@@ -142,7 +142,17 @@ def _problem_block(pid: str, problem: Any, graded_rows: Any, mistakes: Any, top:
 def teacher_page(graded: Any, files: dict[str, str] | None = None, top: int = 5) -> str:
     """The class page: the score distribution, per problem the commonest mistakes (at most
     ``top``) with counts and example answers, and links to the student pages (``files``:
-    student -> file name under ``feedback/``; by default :func:`unique_filenames`)."""
+    student -> file name under ``feedback/``; by default :func:`unique_filenames`).
+
+    >>> import pandas as pd
+    >>> from verifier.homework.classroom import Problem, grade_class
+    >>> from verifier.i18n import use_language
+    >>> g = grade_class(pd.DataFrame({"student": ["a"], "problem": ["p"], "answer": ["x^2"]}),
+    ...                 [Problem("p", "x^2")])
+    >>> with use_language("en"):
+    ...     "<td>the answer is the original function, not its derivative</td>" in teacher_page(g)
+    True
+    """
     cols = graded.attrs.get("columns", {"problem": "problem"})
     problems = graded_problems(graded)
     table = scores_table(graded)

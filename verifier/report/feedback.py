@@ -195,7 +195,11 @@ def unique_filenames(students: Iterable[str]) -> dict[str, str]:
 
 
 def math(expr: sympy.Basic) -> str:
-    """MathML of ``expr``; the plain text when sympy cannot print it."""
+    """MathML of ``expr``; the plain text when sympy cannot print it.
+
+    >>> math(sympy.Symbol("x") ** 2).startswith("<math")
+    True
+    """
     try:
         return to_mathml(expr)
     except Exception:  # a display must not fail the page: fall back to escaped text
@@ -238,6 +242,10 @@ def task_math(problem: Any) -> str:
     """The problem's task, d/dx f (or the n-th derivative), as MathML; text when unreadable.
 
     Cached per problem: a class's pages show each task once per student.
+
+    >>> from verifier.homework.problems import Problem
+    >>> "<msup><mi>d</mi><mn>2</mn></msup>" in task_math(Problem("p", "x^4", order=2))
+    True
     """
     from verifier.expr import parse
 
@@ -336,7 +344,14 @@ def _hint(attempt: Attempt) -> str:
 
 
 def attempt_html(attempt: Attempt, variables: tuple[str, ...]) -> str:
-    """One answer: as typed, as read (MathML), the verdict, the counterexample, mistake, hint."""
+    """One answer: as typed, as read (MathML), the verdict, the counterexample, mistake, hint.
+
+    >>> from verifier.i18n import use_language
+    >>> with use_language("en"):
+    ...     html = attempt_html(Attempt("p", "2x", "2x", "correct", "", "", None, 1.0), ("x",))
+    >>> "<code>2x</code>" in html and "Correct" in html
+    True
+    """
     rows = [(_("Your answer"), f"<code>{e(attempt.answer)}</code>")]
     shown = _answer_math(attempt.read_as, tuple(variables))
     if shown is not None:
@@ -369,7 +384,15 @@ def _problem_class(item: ProblemFeedback) -> str:
 
 
 def problem_html(item: ProblemFeedback, index: int) -> str:
-    """One problem's section: the task, the points, each attempt, the correct steps."""
+    """One problem's section: the task, the points, each attempt, the correct steps.
+
+    >>> from verifier.homework.problems import Problem
+    >>> from verifier.i18n import use_language
+    >>> with use_language("en"):
+    ...     html = problem_html(ProblemFeedback(Problem("p1", "x^2"), ()), 1)
+    >>> "You did not answer this problem." in html and "power rule" in html
+    True
+    """
     p = item.problem
     head = _("Problem {id}").format(id=p.id)
     points = _("{score} of {points} points").format(
@@ -391,7 +414,12 @@ def problem_html(item: ProblemFeedback, index: int) -> str:
 
 
 def student_page(feedback: StudentFeedback) -> str:
-    """The whole page of one student (see the module's docstring)."""
+    """The whole page of one student (see the module's docstring).
+
+    >>> from verifier.homework.problems import Problem
+    >>> student_page(StudentFeedback("ann", (ProblemFeedback(Problem("p", "x^2"), ()),)))[:15]
+    '<!DOCTYPE html>'
+    """
     title = _("Feedback for {student}").format(student=feedback.student)
     total = _("Your score: {score} of {points} points").format(
         score=number(feedback.score), points=number(feedback.max_score)
