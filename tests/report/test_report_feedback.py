@@ -17,6 +17,7 @@ from verifier.report.classpage import score_bins, teacher_page, write_feedback
 from verifier.report.feedback import safe_filename, student_page, unique_filenames
 
 DATA = Path(__file__).parent.parent / "data" / "homework"
+HANGUL = re.compile("[\uac00-\ud7a3]")
 
 HOSTILE_NAMES = [
     "../../etc/passwd",
@@ -163,3 +164,22 @@ def test_answers_to_an_unknown_problem_are_shown_not_dropped():
         page = student_page(fb)
     assert "Answers to no problem of this set" in page and "<code>3x</code>" in page
     assert "unknown problem id" in page  # the reason the row was not graded
+
+
+def test_every_feedback_message_has_a_korean_translation():
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2] / "verifier"
+    po = root / "i18n" / "locale" / "ko" / "LC_MESSAGES" / "feedback.po"
+    with po.open("rb") as fh:
+        korean = {m.id: m.string for m in read_po(fh) if m.id}
+    modules = ["homework/scores.py", "homework/gradebook.py", "homework/feedback.py",
+               "report/feedback.py", "report/classpage.py"]  # fmt: skip
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    found = {
+        msg for m in modules for _l, msg, _c, _x in extract_from_file("python", root / m, keywords)
+    }
+    assert len(found) > 40
+    assert not [m for m in found if not korean.get(m)]
+    assert all(HANGUL.search(korean[m]) for m in found)  # Korean, not the English copied

@@ -31,6 +31,7 @@ from verifier.errors import VerifierError
 from verifier.homework.classroom import DEFAULT_COLUMNS
 from verifier.homework.grade import Counterexample
 from verifier.homework.problems import Problem
+from verifier.i18n import _
 from verifier.symbolic.mistakes import MISTAKES, WHOLE_ANSWER_MISTAKES
 
 __all__ = [
@@ -168,8 +169,8 @@ def graded_problems(graded: Any) -> dict[str, Problem]:
     found = graded.attrs.get("problems")
     if not isinstance(found, Mapping):
         raise VerifierError(
-            "the graded table does not say which problems it was graded against",
-            hint="pass the frame grade_class returned (its attrs hold the problems)",
+            _("the graded table does not say which problems it was graded against"),
+            hint=_("pass the table grade_class returned: it keeps the problems with it"),
         )
     out = {}
     for pid, d in found.items():
