@@ -1,6 +1,8 @@
 """``verifier grade SUBMISSIONS.csv --problems PROBLEMS.toml``: grade a whole class.
 
-Writes DIR/graded.csv, DIR/summary.md and DIR/summary.html and prints a short summary.
+Writes DIR/graded.csv, DIR/summary.md and DIR/summary.html, the feedback (a page per student
+in DIR/feedback/, the teacher's page DIR/teacher.html) and both gradebooks
+(DIR/gradebook-moodle.csv, DIR/gradebook-canvas.csv), and prints a short summary.
 Exit codes: 0 the batch was graded (whatever the students' verdicts; individual bad rows are
 ``error`` rows in graded.csv), 2 the inputs are unusable (missing file, bad header, a problem
 file that does not load) or no row could be graded.
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     """Grade the class, write the reports, print a summary; return the exit code."""
     from verifier.homework.classfile import parse_columns, read_submissions
     from verifier.homework.classroom import grade_class, load_problems
+    from verifier.report.classpage import write_feedback
     from verifier.report.grades import write_grades
 
     check_seconds(args.time_limit)
@@ -133,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - start
     paths = write_grades(graded, out)
+    paths.update(write_feedback(graded, out))  # pages in the current language (--lang)
     if _report_errors(graded, paths["graded"]):
         return 2
     if not args.quiet:

@@ -85,6 +85,7 @@ RESERVED_COLUMNS = (
     "mistake",
     "read_as",
     "seconds",
+    "counterexample",
 )
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a CSV, or a workbook as stored

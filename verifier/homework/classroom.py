@@ -16,6 +16,7 @@ per-problem and per-student tables.  Nothing here writes files: the reports are 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from verifier.homework.classfile import DEFAULT_COLUMNS, RESERVED_COLUMNS, read_
 from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
 from verifier.homework.problems import Problem, load_problems
+from verifier.homework.scores import score
 from verifier.workers import run_bounded
 
 __all__ = [
@@ -63,6 +65,8 @@ def _grade_one(problem: Problem, answer: str, time_limit: float) -> dict[str, An
             "reason": g.reason,
             "mistake": g.mistake or "",
             "read_as": g.read_as or "",
+            # the point where it fails, for the feedback pages (not written to graded.csv)
+            "counterexample": json.dumps(g.counterexample.to_dict()) if g.counterexample else "",
         }
     except VerifierError as exc:
         out = _error(one_line(exc))
@@ -149,7 +153,9 @@ def grade_class(
     ``concurrent.futures.Executor``: a process pool, ``distributed.Client.get_executor()``)
     in batches of at most ``batch_size`` answers to one problem.  The per-answer time limit is
     enforced inside the worker.  Added columns: verdict (correct|incorrect|invalid|error),
-    score, reason, mistake, read_as, seconds.  The reports are written by
+    score (the problem's points, or partial credit for a named mistake: see
+    :mod:`verifier.homework.scores`), reason, mistake, read_as, seconds, counterexample (JSON
+    of :meth:`~verifier.homework.grade.Counterexample.to_dict`, '' when none).  The reports are written by
     :func:`verifier.report.grades.write_grades`.
 
     >>> import pandas as pd
@@ -185,6 +191,7 @@ def grade_class(
     mistake = [""] * n
     read_as = [""] * n
     seconds = [0.0] * n
+    counterexample = [""] * n
     pending: dict[tuple[str, str], list[int]] = {}
     for i, (err, pid, ans) in enumerate(
         zip(
@@ -229,6 +236,7 @@ def grade_class(
                 verdict[i], reason[i] = res["verdict"], res["reason"]
                 mistake[i], read_as[i] = res["mistake"], res["read_as"]
                 seconds[i] = res["seconds"]
+                counterexample[i] = res.get("counterexample", "")
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:
@@ -242,14 +250,17 @@ def grade_class(
         )
     frame["verdict"] = verdict
     points = [
-        probs[p.strip()].points if (v == "correct" and p.strip() in probs) else 0.0
-        for v, p in zip(verdict, frame[cols["problem"]].astype(str), strict=True)
+        score(probs[p].points, v, m, probs[p].partial) if p in probs else 0.0
+        for v, m, p in zip(
+            verdict, mistake, frame[cols["problem"]].astype(str).str.strip(), strict=True
+        )
     ]
     frame["score"] = points
     frame["reason"] = reason
     frame["mistake"] = mistake
     frame["read_as"] = read_as
     frame["seconds"] = seconds
+    frame["counterexample"] = counterexample
     frame.attrs["columns"] = cols
     frame.attrs["problems"] = {pid: dataclasses.asdict(p) for pid, p in probs.items()}
     frame.attrs["unique_answers"] = len(pending)

@@ -11,7 +11,7 @@ hint, the function parses) and every problem found is reported at once, each wit
 Traceback (most recent call last):
 ...
 verifier.errors.CaseError: ...p.toml:4: case 'p1': key 'pointz': unknown key
-hint: did you mean points? allowed keys: function, id, order, points, variable, variables
+hint: did you mean points? allowed keys: function, id, order, partial, points, variable, variables
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 from verifier.errors import CaseError, VerifierError
 from verifier.homework.answer import one_line
+from verifier.homework.scores import Credit, read_partial
 from verifier.i18n import _
 from verifier.limits import MAX_ORDER
 
@@ -35,7 +36,7 @@ __all__ = ["MAX_POINTS", "MAX_PROBLEMS", "Problem", "load_problems"]
 #: the largest score one problem may be worth, and the most problems in one file
 MAX_POINTS = 1e6
 MAX_PROBLEMS = 10_000
-_ALLOWED = ("function", "id", "order", "points", "variable", "variables")
+_ALLOWED = ("function", "id", "order", "partial", "points", "variable", "variables")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Problem:
     variables: tuple[str, ...] | None = None
     points: float = 1.0
     order: int = 1  # 2: the answer is f''
+    partial: Credit = ()  # (mistake name, fraction of the points): see homework.scores
 
     def all_variables(self) -> tuple[str, ...]:
         """The problem's variables (``(variable,)`` when none are listed).
@@ -144,11 +146,15 @@ def _problem(t: dict[str, Any], i: int, fail: Any) -> Problem | None:
             hint,
             pid,
         )
-    return Problem(pid, fn, variable, variables, float(pts), order)
+    try:
+        partial = read_partial(t.get("partial"))
+    except VerifierError as exc:
+        return fail(exc.message, "partial", exc.hint, pid)
+    return Problem(pid, fn, variable, variables, float(pts), order, partial)
 
 
 def load_problems(path: str | os.PathLike[str]) -> dict[str, Problem]:
-    """Read ``[[problem]]`` tables (id, function, variable or variables, points, order) from TOML.
+    """Read ``[[problem]]`` tables (id, function, variable(s), points, order, partial) from TOML.
 
     The whole file is validated before any grading: every problem's keys, types and ranges,
     and every function is parsed.  All problems found are raised at once as a CaseError (the

@@ -49,7 +49,7 @@ def write_grades(graded: Any, out: str | os.PathLike[str]) -> dict[str, Path]:
         _("Per student"),
         _("(none)"),
     )
-    csv_text = to_csv(graded.drop(columns=["seconds"], errors="ignore"))
+    csv_text = to_csv(graded.drop(columns=["seconds", "counterexample"], errors="ignore"))
     md = "\n".join(
         [
             f"# {title}",
