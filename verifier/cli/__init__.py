@@ -22,7 +22,7 @@ from typing import Any
 
 from verifier.errors import VerifierError
 
-VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run")
+VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
