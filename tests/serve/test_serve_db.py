@@ -148,3 +148,12 @@ def test_service_on_postgresql_records_through_the_api(postgres_url, tmp_path):
         assert [(r["student"], r["mistake"], r["lang"]) for r in rows] == [
             ("Park", "product_as_fprime_g", "ko")
         ]
+
+
+def test_health_is_503_when_the_database_is_gone(tmp_path):
+    with client(tmp_path) as c:
+        c.app.state.service.db.engine.dispose()
+        (tmp_path / "serve.sqlite").unlink()
+        (tmp_path / "serve.sqlite").mkdir()  # the file is now a folder: no database there
+        r = c.get("/api/health")
+        assert r.status_code == 503 and r.json()["database"]["ok"] is False

@@ -40,10 +40,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="seconds one request's work may take (default 2; over it: 503)",
     )  # fmt: skip
     p.add_argument(
-        "--rate", type=float, default=10.0,
-        help="requests a second per client address (default 10; 0: no limit)",
+        "--rate", type=float, default=20.0,
+        help="requests a second per client address (default 20; 0: no limit)",
     )  # fmt: skip
-    p.add_argument("--burst", type=int, default=60, help="requests at once per client (default 60)")
+    p.add_argument(
+        "--burst", type=int, default=100, help="requests at once per client (default 100)"
+    )
     p.add_argument("--max-body", type=int, default=64 * 1024, help="largest request body in bytes")
     p.add_argument(
         "--forwarded-allow-ips", default=None,

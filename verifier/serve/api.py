@@ -119,13 +119,14 @@ async def submit(body: SubmissionRequest, request: Request) -> JSONResponse:
 
 
 @router.get("/health", summary="is the service up")
-async def health(request: Request) -> dict[str, Any]:
-    """Version, problems, worker processes, cached results and the database's revision."""
+async def health(request: Request) -> JSONResponse:
+    """Version, problems, worker processes, cached results and the database's revision;
+    503 when the database does not answer (a load balancer takes the process out)."""
     import anyio.to_thread
 
     service = _service(request)
     ok = await anyio.to_thread.run_sync(service.db.ping)
-    return {
+    body = {
         "status": "ok" if ok else "degraded",
         "version": __version__,
         "problems": len(service.problems),
@@ -137,3 +138,4 @@ async def health(request: Request) -> dict[str, Any]:
             "revision": await anyio.to_thread.run_sync(service.db.revision) if ok else None,
         },
     }
+    return JSONResponse(body, status_code=200 if ok else 503)

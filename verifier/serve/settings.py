@@ -31,7 +31,8 @@ class Settings:
       past it the worker doing it is killed and the client gets 503;
     * ``max_body``: the largest request body in bytes (413 beyond);
     * ``rate`` / ``burst``: requests a second per client address, and how many may come at
-      once (429 beyond; ``rate`` 0 turns the limit off);
+      once (429 beyond; ``rate`` 0 turns the limit off); a class behind one school address
+      shares it, so the default allows a classroom's live previews;
     * ``workers``: worker processes that check answers (default: one per CPU);
     * ``teacher_token``: the token of ``/teacher`` (``VERIFIER_TEACHER_TOKEN``; unset: the
       teacher pages are closed).
@@ -41,8 +42,8 @@ class Settings:
     database: str = DEFAULT_URL
     time_limit: float = 2.0
     max_body: int = 64 * 1024
-    rate: float = 10.0
-    burst: int = 60
+    rate: float = 20.0
+    burst: int = 100
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)
     teacher_token: str | None = field(default_factory=_token)
     cache_size: int = 20_000
