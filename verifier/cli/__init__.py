@@ -24,7 +24,7 @@ from typing import Any
 from verifier.errors import VerifierError
 from verifier.i18n import _, use_language
 
-VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run")
+VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

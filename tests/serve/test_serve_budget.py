@@ -1,0 +1,50 @@
+"""A slow answer holds one worker, never the service: requests that come after it are answered
+while it still runs (the event loop and the other worker stay free)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from verifier.serve import Settings, create_app
+
+HEAVY = "sin(sin(sin(sin(sin(sin(sin(sin(x))))))))^99 cos(cos(cos(cos(x))))^97"
+
+
+def test_a_slow_answer_does_not_stall_the_others(tmp_path):
+    app = create_app(
+        Settings(database=f"sqlite:///{tmp_path / 'db.sqlite'}", rate=0, workers=2, time_limit=5)
+    )
+    service = app.state.service
+    service.open()
+    finished: list[str] = []
+
+    async def ask(http, name, method, path, body=None):
+        r = await http.request(method, path, json=body)
+        finished.append(name)
+        return r
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+            cached = {"function": "x^2", "answer": "2x"}
+            assert (await http.post("/api/check", json=cached)).status_code == 200
+            slow = asyncio.create_task(
+                ask(http, "slow", "POST", "/api/check", {"function": HEAVY, "answer": "1"})
+            )
+            await asyncio.sleep(0.2)  # the slow one is in a worker now
+            quick = await asyncio.gather(
+                ask(http, "health", "GET", "/api/health"),
+                ask(http, "cached", "POST", "/api/check", cached),
+                ask(http, "fresh", "POST", "/api/check", {"function": "x^3", "answer": "3x^2"}),
+            )
+            assert [r.status_code for r in quick] == [200, 200, 200]
+            assert not slow.done(), "the slow answer was not slow enough to show anything"
+            assert (await slow).status_code in (200, 503)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        service.close()
+    assert finished[-1] == "slow" and set(finished[:-1]) == {"health", "cached", "fresh"}
