@@ -75,7 +75,7 @@ def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, preload: Sequence[str] = ()) -> None:
+    def __init__(self, ctx: Any, preload: Sequence[str] = (), *, wait: bool = True) -> None:
         import multiprocessing
 
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -84,7 +84,11 @@ class _Worker:
         self.process = ctx.Process(target=_serve, args=(child, tuple(preload)), daemon=True)
         _start_process(self.process)
         child.close()
-        # imports happen before any unit's clock starts
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until the worker has imported its modules (before any unit's clock starts)."""
         with contextlib.suppress(EOFError, OSError):
             if self.conn.poll(120):
                 self.conn.recv()
@@ -146,9 +150,13 @@ class WorkerPool:
     def start(self) -> None:
         """Start every worker now (before threads exist, a fork is instant and safe)."""
         with self._lock:
-            while len(self._workers) < self.size:
-                w = _Worker(self._ctx, self._preload)
+            started = []
+            while len(self._workers) < self.size:  # all start at once: they import in parallel
+                w = _Worker(self._ctx, self._preload, wait=False)
                 self._workers.add(w)
+                started.append(w)
+            for w in started:
+                w.ready()
                 self._idle.put(w)
 
     def _take(self) -> _Worker:
