@@ -13,6 +13,7 @@ executor called; :func:`local_executor` is ``--jobs N``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import pickle
 import queue
 import signal
@@ -57,21 +58,21 @@ def _serve(conn: Any, preload: Sequence[str] = ()) -> None:  # pragma: no cover 
             return
         setup, fn, items = msg
         if setup is not None:
-            conn.send(_outcome(setup[0], *setup[1:]))
+            conn.send_bytes(_outcome(setup[0], *setup[1:]))
         for item in items:
-            conn.send(_outcome(fn, item))
+            conn.send_bytes(_outcome(fn, item))
 
 
-def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
+def _outcome(fn: Any, *args: Any) -> bytes:
+    """``fn(*args)``'s result or exception, pickled once (the parent's ``recv`` unpickles)."""
     try:
         value: tuple[str, Any] = ("ok", fn(*args))
     except BaseException as exc:  # noqa: BLE001  a unit's failure is its result
         value = ("error", exc)
     try:
-        pickle.dumps(value)
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an unpicklable result or exception: say what it was
-        value = ("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
-    return value
+        return pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 class _Worker:
@@ -82,7 +83,14 @@ class _Worker:
             ctx = multiprocessing.get_context("fork")  # one thread: a fork is safe and instant
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, tuple(preload)), daemon=True)
-        _start_process(self.process)
+        forked = ctx.get_start_method() == "fork"
+        if forked:  # the child's garbage collector never walks what it inherits: no copied pages
+            gc.freeze()
+        try:
+            _start_process(self.process)
+        finally:
+            if forked:
+                gc.unfreeze()
         child.close()
         if wait:
             self.ready()

@@ -64,8 +64,21 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
     >>> read_submissions(p)[["student", "_error"]].values.tolist()
     [['ann', ''], ['bob', 'row has 2 fields, expected 3']]
     """
+    return _frame(*_read_rows(path, columns))
+
+
+def _frame(header: list[str], rows: list[dict[str, Any]], warnings: list[str]) -> Any:
     import pandas as pd
 
+    frame = pd.DataFrame(rows, columns=["_line", *header, "_error"]).fillna("")
+    frame.attrs["warnings"] = warnings
+    return frame
+
+
+def _read_rows(
+    path: str | os.PathLike[str], columns: Mapping[str, str] | None = None
+) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """:func:`read_submissions` before the DataFrame: the header, the rows (dicts), warnings."""
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
     p = Path(path)
     try:
@@ -134,9 +147,8 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
             rows.append(row)
     finally:
         csv.field_size_limit(old_limit)
-    frame = pd.DataFrame(rows, columns=["_line", *header, "_error"]).fillna("")
     swallowed = sum(b - a for a, b in spans)
-    frame.attrs["warnings"] = (
+    warnings = (
         [
             f"{p}: {swallowed} line(s) were read as parts of other rows (first at line "
             f'{spans[0][0]}): check for a stray " in the file'
@@ -144,7 +156,7 @@ def read_submissions(path: str | os.PathLike[str], *, columns: Mapping[str, str]
         if swallowed
         else []
     )
-    return frame
+    return header, rows, warnings
 
 
 #: columns graded.csv adds; a submissions column of the same name would be overwritten
@@ -292,8 +304,6 @@ def grade_class(
     >>> graded[["verdict", "score", "mistake"]].values.tolist()
     [['correct', 2.0, ''], ['incorrect', 0.0, 'original_function'], ['error', 0.0, '']]
     """
-    import pandas as pd
-
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
     if isinstance(problems, str | os.PathLike):
         probs = load_problems(problems)
@@ -301,31 +311,37 @@ def grade_class(
         probs = dict(problems)
     else:
         probs = {p.id: p for p in problems}
-    if isinstance(submissions, pd.DataFrame):
+    frame: Any = None
+    if isinstance(submissions, str | os.PathLike):
+        # the rows first, the DataFrame (and pandas) once the work is on its way
+        read = _read_rows(submissions, cols)
+        keys = [
+            (r["_error"], str(r.get(cols["problem"], "")), str(r.get(cols["answer"], "")))
+            for r in read[1]
+        ]
+    else:
         frame = submissions.copy()
         missing = [name for name in cols.values() if name not in frame.columns]
         if missing:
             raise VerifierError(f"submissions have no column {', '.join(missing)}")
         if "_error" not in frame.columns:
             frame["_error"] = ""
-    else:
-        frame = read_submissions(submissions, columns=cols)
-    warnings = frame.attrs.get("warnings", [])
-    n = len(frame)
+        keys = list(
+            zip(
+                frame["_error"].astype(str),
+                frame[cols["problem"]].astype(str),
+                frame[cols["answer"]].astype(str),
+                strict=True,
+            )
+        )
+    n = len(keys)
     verdict = [""] * n
     reason = [""] * n
     mistake = [""] * n
     read_as = [""] * n
     seconds = [0.0] * n
     pending: dict[tuple[str, str], list[int]] = {}
-    for i, (err, pid, ans) in enumerate(
-        zip(
-            frame["_error"].astype(str),
-            frame[cols["problem"]].astype(str),
-            frame[cols["answer"]].astype(str),
-            strict=True,
-        )
-    ):
+    for i, (err, pid, ans) in enumerate(keys):
         if err:
             verdict[i], reason[i] = "error", err
         elif pid.strip() not in probs:
@@ -339,10 +355,15 @@ def grade_class(
     for pid, answers in by_problem.items():
         for k in range(0, len(answers), batch_size):
             tasks.append((pid, answers[k : k + batch_size]))
+    if executor is not None:  # largest batches first: the last to finish are the short ones
+        tasks.sort(key=lambda task: -len(task[1]))
     ex = executor or _InlineExecutor()
     futures = [
         (pid, chunk, ex.submit(grade_batch, probs[pid], chunk, time_limit)) for pid, chunk in tasks
     ]
+    if frame is None:  # while the executor grades
+        frame = _frame(*read)
+    warnings = frame.attrs.get("warnings", [])
     bar = None
     if progress:
         from tqdm import tqdm
