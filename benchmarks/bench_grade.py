@@ -225,14 +225,6 @@ def spawn(root: Path, jobs: int, args: argparse.Namespace) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _checkout(ref: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
@@ -248,6 +240,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"this tree": ROOT}
         if args.baseline:
+            from bench_suite import _checkout  # the same "git archive" of a revision
+
             trees = {f"baseline {args.baseline}": _checkout(args.baseline, Path(tmp)), **trees}
         runs: dict[str, dict[int, list[dict]]] = {t: {1: [], 2: []} for t in trees}
         for _ in range(args.repeat):  # interleaved: a change of load hits every variant alike
