@@ -18,6 +18,7 @@ import pickle
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -256,8 +257,9 @@ class WorkerPool:
         for w in workers:
             with contextlib.suppress(Exception):
                 w.conn.send(None)
+        polite = time.monotonic() + 0.2  # 0.2 s for them all, not each (Ctrl-C stops at once)
         for w in workers:
-            w.process.join(0.2)
+            w.process.join(max(0.0, polite - time.monotonic()))
             w.kill()
 
 
