@@ -2,25 +2,39 @@
 
 70% correct answers (in varied notations), 25% typical mistakes, 5% invalid text; seeded.
 Grades with jobs=1 (in process, the baseline) and jobs=2 (two threads driving two killable
-worker processes started once and fed chunks, what `verifier grade --jobs 2` does), each from
-cold caches (the workers are new each run), and prints submissions/s, the speed-up
-over the baseline, and p50/p99 time per answer.  Medians over --repeat runs.
+worker processes started once and fed chunks, what `verifier grade --jobs 2` does).  Each
+run is a fresh Python process (cold caches, as a user runs it; the CSV is read inside the
+timing, the imports are not), runs alternate jobs=1 / jobs=2, and the script prints the
+median wall time, the median CPU time of the run (its process and its workers: on a shared
+machine the wall time moves with the other work, the CPU time much less), an idle-machine
+estimate from CPU times ("idle": jobs=1 its CPU time; jobs=2 the parent's serial CPU time
+plus the workers' on two cores), submissions/s and the speed-up of jobs=2 over jobs=1, plus
+p50/p99 time per answer.
 
-    OPENBLAS_NUM_THREADS=1 /work/venv/bin/python benchmarks/bench_grade.py [--n 10000] [--repeat 3]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_grade.py [--n 10000] [--repeat 5]
+        [--baseline REF]
+
+``--baseline REF`` also times the code of git revision REF (``git archive`` into a temporary
+folder), runs interleaved with this tree's, and prints both and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # id, function, correct answers (base notations), typical mistakes
 PROBLEMS = [
@@ -118,75 +132,164 @@ def generate(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
     return subs, problems
 
 
-def cold_caches() -> None:
-    """Forget every cached problem and verdict so each run starts cold (fork copies caches)."""
-    import sympy
+def one_run(subs: Path, problems: Path, jobs: int) -> dict:
+    """Grade the class once here (a fresh process): wall and CPU seconds, and the verdicts."""
+    import hashlib
+    import resource
 
-    from verifier.homework import judge
-    from verifier.numeric import evaluate
-    from verifier.symbolic import rules
-
-    judge.clear_caches()
-    rules.clear_caches()
-    evaluate._compiled.cache_clear()
-    sympy.core.cache.clear_cache()  # sympy's own: forked workers would inherit it warm
-
-
-def one_run(subs: Path, problems: Path, jobs: int) -> tuple[float, object]:
     from verifier.homework.classroom import grade_class
     from verifier.workers import local_executor
 
-    cold_caches()
-    start = time.perf_counter()
+    def cpu() -> float:
+        r = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        return sum(u.ru_utime + u.ru_stime for u in r)
+
+    def own() -> float:
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
+    c0, t0, o0 = cpu(), time.perf_counter(), own()
+    idle = None
     if jobs == 1:
         graded = grade_class(subs, problems)
     else:  # what `verifier grade --jobs N` does: N threads driving N killable worker processes
         with local_executor(jobs, ("verifier.homework.classroom",)) as pool:
-            graded = grade_class(subs, problems, executor=pool)
-    return time.perf_counter() - start, graded
+            probe = _Probe(pool, own)
+            graded = grade_class(subs, problems, executor=probe)
+            idle = probe.idle_estimate(o0, own())
+    wall, spent = time.perf_counter() - t0, cpu() - c0  # the workers have ended: counted
+    per_answer = graded.drop_duplicates(subset=["problem", "answer"])["seconds"]
+    verdicts = "".join(v[0] for v in graded["verdict"])
+    return {
+        "wall": wall,
+        "cpu": spent,
+        "verdicts": hashlib.sha256(verdicts.encode()).hexdigest()[:16],
+        "counts": graded["verdict"].value_counts().to_dict(),
+        "unique": int(graded.attrs["unique_answers"]),
+        "idle": spent if idle is None else idle,
+        "p50": float(per_answer.quantile(0.5)),
+        "p99": float(per_answer.quantile(0.99)),
+        "max": float(per_answer.max()),
+    }
+
+
+class _Probe:
+    """The executor, watched: the parent's CPU seconds when it sent the last batch and when
+    the last batch came back, and each worker's CPU seconds, for :meth:`idle_estimate`."""
+
+    def __init__(self, pool, own) -> None:
+        self.pool, self.own = pool, own
+        self.sent = self.back = 0.0
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut = self.pool.submit(fn, *args, **kwargs)
+        self.sent = self.own()
+        fut.add_done_callback(lambda _: setattr(self, "back", self.own()))
+        return fut
+
+    def idle_estimate(self, start: float, end: float) -> float:
+        """Seconds the run would take on an idle machine with 2 cores: the parent's work before
+        its last batch left and after the last came back, plus the workers' (and the
+        parent's work between) on two cores, no shorter than the busiest worker."""
+        from verifier.workers import _shared
+
+        ticks = os.sysconf("SC_CLK_TCK")
+        workers = []
+        for w in _shared[os.getpid()]._workers:
+            fields = Path(f"/proc/{w.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            workers.append((int(fields[11]) + int(fields[12])) / ticks)  # utime + stime
+        between = max(0.0, self.back - self.sent)
+        return (
+            (self.sent - start)
+            + max(max(workers), (sum(workers) + between) / 2)
+            + (end - self.back)
+        )
+
+
+def child(args: argparse.Namespace) -> None:
+    import verifier.homework.classroom  # noqa: F401  import cost outside the timings, like a warm CLI
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subs, problems = generate(args.n, args.seed, Path(tmp))
+        print(json.dumps(one_run(subs, problems, args.jobs)))
+
+
+def spawn(root: Path, jobs: int, args: argparse.Namespace) -> dict:
+    """One run in a fresh process, with ``root``'s ``verifier`` (this script drives it)."""
+    env = {**os.environ, "PYTHONPATH": str(root), "OPENBLAS_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--jobs", str(jobs)]
+    cmd += ["--n", str(args.n), "--seed", str(args.seed)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the run failed ({root}, jobs={jobs}):\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline", default=None, metavar="REF", help="also time git revision REF")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    import verifier.homework.classroom  # noqa: F401  import cost outside the timings, like a warm CLI
-
+    if args.child:
+        return child(args)
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
-        subs, problems = generate(args.n, args.seed, Path(tmp))
-        results = {}
-        for jobs in (1, 2):
-            times, graded = [], None
-            for _ in range(args.repeat):
-                t, graded = one_run(subs, problems, jobs)
-                times.append(t)
-            results[jobs] = (statistics.median(times), graded)
-        base_t, graded = results[1]
-        counts = graded["verdict"].value_counts().to_dict()
-        uniq = graded.attrs["unique_answers"]
-        per_answer = graded.drop_duplicates(subset=["problem", "answer"])["seconds"]
+        trees = {"this tree": ROOT}
+        if args.baseline:
+            from bench_suite import _checkout  # the same "git archive" of a revision
+
+            trees = {f"baseline {args.baseline}": _checkout(args.baseline, Path(tmp)), **trees}
+        runs: dict[str, dict[int, list[dict]]] = {t: {1: [], 2: []} for t in trees}
+        for _ in range(args.repeat):  # interleaved: a change of load hits every variant alike
+            for label, root in trees.items():
+                for jobs in (1, 2):
+                    runs[label][jobs].append(spawn(root, jobs, args))
+        first = runs["this tree"][1][0]
         print(
-            f"class: {args.n} submissions, 20 problems, {uniq} distinct (problem, answer) pairs "
-            f"(graded once each), seed {args.seed}"
+            f"class: {args.n} submissions, 20 problems, {first['unique']} distinct (problem, "
+            f"answer) pairs (graded once each), seed {args.seed}; verdicts {first['counts']}"
         )
-        print(f"verdicts: {counts}")
-        for label, sec in (("distinct answer", per_answer), ("submission", graded["seconds"])):
+        print(
+            f"time per distinct answer (jobs=1, in the worker): p50 {first['p50'] * 1e3:.2f} ms, "
+            f"p99 {first['p99'] * 1e3:.2f} ms, max {first['max'] * 1e3:.1f} ms"
+        )
+        medians = {}
+        for label in trees:
+            print(f"{label}: median of {args.repeat} fresh processes each")
             print(
-                f"time per {label} (jobs=1, in the worker): p50 {sec.quantile(0.5) * 1e3:.2f} ms, "
-                f"p99 {sec.quantile(0.99) * 1e3:.2f} ms, max {sec.max() * 1e3:.1f} ms"
+                f"  {'jobs':>4} {'wall s':>8} {'CPU s':>8} {'idle s':>8} {'subs/s':>8}   wall runs"
             )
-        print(f"{'jobs':>4} {'median s':>9} {'subs/s':>9} {'vs jobs=1':>9}")
-        for jobs, (t, g) in results.items():
-            assert (g["verdict"].values == graded["verdict"].values).all(), (
-                "verdicts differ between runs"
+            for jobs in (1, 2):
+                rs = runs[label][jobs]
+                hashes = {r["verdicts"] for r in rs} | {first["verdicts"]}
+                assert len(hashes) == 1, f"verdicts differ between runs: {label}, jobs={jobs}"
+                w = statistics.median(r["wall"] for r in rs)
+                c = statistics.median(r["cpu"] for r in rs)
+                i = statistics.median(r.get("idle", r["cpu"]) for r in rs)
+                medians[label, jobs] = (w, c, i)
+                walls = ", ".join(f"{r['wall']:.2f}" for r in rs)
+                print(f"  {jobs:>4} {w:>8.2f} {c:>8.2f} {i:>8.2f} {args.n / w:>8.0f}   {walls}")
+            ratios = [
+                a["wall"] / b["wall"] for a, b in zip(runs[label][1], runs[label][2], strict=True)
+            ]
+            (w1, _, i1), (w2, _, i2) = medians[label, 1], medians[label, 2]
+            print(
+                f"  speed-up jobs=2 vs jobs=1: {w1 / w2:.2f}x (wall medians), "
+                f"{statistics.median(ratios):.2f}x (median of paired runs), "
+                f"{i1 / i2:.2f}x (idle-machine estimate from CPU times)"
             )
-            print(f"{jobs:>4} {t:>9.2f} {args.n / t:>9.0f} {base_t / t:>8.2f}x")
-        t2 = results[2][0]
-        print(
-            f"target >= 500 submissions/s with jobs=2: {'met' if args.n / t2 >= 500 else 'NOT met'}"
-        )
+        if args.baseline:
+            base = f"baseline {args.baseline}"
+            for jobs in (1, 2):
+                (bw, bc, _), (w, c, _) = medians[base, jobs], medians["this tree", jobs]
+                print(
+                    f"  jobs={jobs}: this tree is {bw / w:.2f}x faster (wall), {bc / c:.2f}x (CPU)"
+                )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

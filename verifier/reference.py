@@ -49,7 +49,7 @@ from verifier.numeric.evaluate import (
 from verifier.numeric.stencils import NON_SMOOTH, non_smooth_heads
 from verifier.points import format_point, points_array, variables_of
 from verifier.policy import POLICY, Verdict
-from verifier.symbolic.rules import Derivation, Derivatives, differentiate
+from verifier.symbolic.rules import Derivation, Derivatives, differentiate, raw_derivative
 
 __all__ = [
     "crosscheck",
@@ -453,7 +453,7 @@ def _nth_derivative(expr: sympy.Expr, name: str, k: int, engine: bool = True) ->
     d: sympy.Expr | None = None
     if size * max(3.0, growth) <= cap:  # else the next pass would be larger still: not computed
         with contextlib.suppress(VerifierError):
-            d = differentiate(lower, sym, fallback=True).unsimplified if engine else None
+            d = raw_derivative(lower, sym) if engine else None
         d = sympy.diff(lower, sym) if d is None else d
         d = None if _tree_size(d, cap) > cap else d
     if d is None and engine:

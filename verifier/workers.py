@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import gc
 import pickle
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -61,34 +63,45 @@ def _serve(conn: Any, preload: Sequence[str] = ()) -> None:  # pragma: no cover 
         setup, fn, items, lang = msg
         with use_language(lang):
             if setup is not None:
-                conn.send(_outcome(setup[0], *setup[1:]))
+                conn.send_bytes(_outcome(setup[0], *setup[1:]))
             for item in items:
-                conn.send(_outcome(fn, item))
+                conn.send_bytes(_outcome(fn, item))
 
 
-def _outcome(fn: Any, *args: Any) -> tuple[str, Any]:
+def _outcome(fn: Any, *args: Any) -> bytes:
+    """``fn(*args)``'s result or exception, pickled once (the parent's ``recv`` unpickles)."""
     try:
         value: tuple[str, Any] = ("ok", fn(*args))
     except BaseException as exc:  # noqa: BLE001  a unit's failure is its result
         value = ("error", exc)
     try:
-        pickle.dumps(value)
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an unpicklable result or exception: say what it was
-        value = ("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
-    return value
+        return pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 class _Worker:
-    def __init__(self, ctx: Any, preload: Sequence[str] = ()) -> None:
+    def __init__(self, ctx: Any, preload: Sequence[str] = (), *, wait: bool = True) -> None:
         import multiprocessing
 
         if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")  # one thread: a fork is safe and instant
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, tuple(preload)), daemon=True)
-        _start_process(self.process)
+        forked = ctx.get_start_method() == "fork"
+        if forked:  # the child's garbage collector never walks what it inherits: no copied pages
+            gc.freeze()
+        try:
+            _start_process(self.process)
+        finally:
+            if forked:
+                gc.unfreeze()
         child.close()
-        # imports happen before any unit's clock starts
+        if wait:
+            self.ready()
+
+    def ready(self) -> None:
+        """Wait until the worker has imported its modules (before any unit's clock starts)."""
         with contextlib.suppress(EOFError, OSError):
             if self.conn.poll(120):
                 self.conn.recv()
@@ -150,9 +163,13 @@ class WorkerPool:
     def start(self) -> None:
         """Start every worker now (before threads exist, a fork is instant and safe)."""
         with self._lock:
-            while len(self._workers) < self.size:
-                w = _Worker(self._ctx, self._preload)
+            started = []
+            while len(self._workers) < self.size:  # all start at once: they import in parallel
+                w = _Worker(self._ctx, self._preload, wait=False)
                 self._workers.add(w)
+                started.append(w)
+            for w in started:
+                w.ready()
                 self._idle.put(w)
 
     def _take(self) -> _Worker:
@@ -248,8 +265,9 @@ class WorkerPool:
         for w in workers:
             with contextlib.suppress(Exception):
                 w.conn.send(None)
+        polite = time.monotonic() + 0.2  # 0.2 s for them all, not each (Ctrl-C stops at once)
         for w in workers:
-            w.process.join(0.2)
+            w.process.join(max(0.0, polite - time.monotonic()))
             w.kill()
 
 

@@ -95,3 +95,33 @@ def test_write_suite_report_writes_every_format(tmp_path):
     assert page.count('<tr id="c-toml-hw"') == 1
     results = pd.read_csv(written["results.csv"])
     assert results["verdict"].tolist() == ["pass", "pass", "fail", "pass"]
+
+
+def test_cards_and_errors_rendered_where_the_cases_ran_match_the_parent(tmp_path):
+    """``draw_case`` (the runner of ``verifier run``) renders each card and its errors.csv
+    rows where the case ran; the report is the same text as one built from the records alone,
+    also when a column mixes numbers (derivative points) and text (gradient points)."""
+    from verifier.report.suite import draw_case
+
+    f = tmp_path / "c.toml"
+    f.write_text(
+        "schema = 1\n"
+        '[[case]]\nid = "square"\nfunction = "x^2"\npoints = [0.5, 2]\nclaimed = "3x"\n'
+        '[[case]]\nid = "grad"\nkind = "gradient"\nfunction = "x0^2 + x1 x0"\n'
+        "points = [{ x0 = 1, x1 = 3 }]\n"
+        '[[case]]\nid = "hw"\nkind = "homework"\nfunction = "x^2"\nanswer = "2x"\n'
+        'verdict = "correct"\n'
+    )
+    drawn = run_suite([f], runner=draw_case)
+    plain = run_suite([f])
+    assert all("errors_csv" in o.extras for o in drawn.outcomes if o.case.kind != "homework")
+    assert drawn.errors["point"].dtype == object  # mixed: floats and "x0 = 1, x1 = 3"
+    a = write_suite_report(drawn, tmp_path / "a", ["csv", "html"])
+    b = write_suite_report(plain, tmp_path / "b", ["csv", "html"])
+    assert a["errors.csv"].read_text() == drawn.errors.to_csv(index=False)
+    assert a["errors.csv"].read_text() == b["errors.csv"].read_text()
+
+    def cards(path):  # the page less the run's own time
+        return path.read_text().split('<main id="cases">')[1]
+
+    assert cards(a["index.html"]) == cards(b["index.html"])

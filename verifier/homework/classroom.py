@@ -165,8 +165,6 @@ def grade_class(
     >>> graded[["verdict", "score", "mistake"]].values.tolist()
     [['correct', 2.0, ''], ['incorrect', 0.0, 'original_function'], ['error', 0.0, '']]
     """
-    import pandas as pd
-
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
     if isinstance(problems, str | os.PathLike):
         probs = load_problems(problems)
@@ -174,18 +172,26 @@ def grade_class(
         probs = dict(problems)
     else:
         probs = {p.id: p for p in problems}
-    if isinstance(submissions, pd.DataFrame):
+    if isinstance(submissions, str | os.PathLike):
+        frame = read_submissions(submissions, columns=columns)
+        cols = frame.attrs["columns"]  # the columns found by name (student, 학번, ...)
+    else:
         frame = submissions.copy()
         missing = [name for name in cols.values() if name not in frame.columns]
         if missing:
             raise VerifierError(f"submissions have no column {', '.join(missing)}")
         if "_error" not in frame.columns:
             frame["_error"] = ""
-    else:
-        frame = read_submissions(submissions, columns=columns)
-        cols = frame.attrs["columns"]  # the columns found by name (student, 학번, ...)
     warnings = frame.attrs.get("warnings", [])
-    n = len(frame)
+    keys = list(
+        zip(
+            frame["_error"].astype(str),
+            frame[cols["problem"]].astype(str),
+            frame[cols["answer"]].astype(str),
+            strict=True,
+        )
+    )
+    n = len(keys)
     verdict = [""] * n
     reason = [""] * n
     mistake = [""] * n
@@ -193,14 +199,7 @@ def grade_class(
     seconds = [0.0] * n
     counterexample = [""] * n
     pending: dict[tuple[str, str], list[int]] = {}
-    for i, (err, pid, ans) in enumerate(
-        zip(
-            frame["_error"].astype(str),
-            frame[cols["problem"]].astype(str),
-            frame[cols["answer"]].astype(str),
-            strict=True,
-        )
-    ):
+    for i, (err, pid, ans) in enumerate(keys):
         if err:
             verdict[i], reason[i] = "error", err
         elif pid.strip() not in probs:
@@ -214,6 +213,8 @@ def grade_class(
     for pid, answers in by_problem.items():
         for k in range(0, len(answers), batch_size):
             tasks.append((pid, answers[k : k + batch_size]))
+    if executor is not None:  # largest batches first: the last to finish are the short ones
+        tasks.sort(key=lambda task: -len(task[1]))
     ex = executor or _InlineExecutor()
     futures = [
         (pid, chunk, ex.submit(grade_batch, probs[pid], chunk, time_limit)) for pid, chunk in tasks

@@ -27,7 +27,7 @@ from typing import Any
 from verifier.i18n import N_, _, language
 from verifier.points import format_number
 
-__all__ = ["HELD", "VERDICT_WORDS", "render_page", "table_html"]
+__all__ = ["HELD", "VERDICT_WORDS", "card_html", "render_page", "table_html"]
 
 #: verdicts that held (a card of any other verdict is listed at the top and opened)
 HELD = ("pass", "xfail-caught")
@@ -158,7 +158,15 @@ def _image(caption: str, data: bytes | str) -> str:
     )
 
 
-def _card(s: Any) -> str:
+def card_html(s: Any) -> str:
+    """One case's card (a :class:`~verifier.report.page.Section`) as HTML; its ``html`` if set.
+
+    >>> from verifier.report.page import Section
+    >>> card_html(Section("a", "a", "fail", reason="off")).startswith('<details class="case fail"')
+    True
+    """
+    if getattr(s, "html", ""):
+        return s.html
     held = s.verdict in HELD
     text = " ".join((s.nav or s.title, s.title, s.verdict, s.description, s.reason)).lower()
     parts = [
@@ -290,7 +298,7 @@ def render_page(
     )
     if ordered:
         parts.append('<main id="cases">')
-        parts += [_card(s) for s in ordered]
+        parts += [card_html(s) for s in ordered]
         parts.append("</main>")
     if homework:
         homework_title = _("Homework answers")

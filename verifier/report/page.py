@@ -34,6 +34,7 @@ from typing import Any
 
 from verifier.files import write_atomic
 from verifier.i18n import N_, _
+from verifier.points import records
 from verifier.report.tables import markdown_cell, to_markdown
 
 __all__ = [
@@ -74,6 +75,9 @@ class Section:
     nav: str = ""  # a short name for the table of contents (default: the title)
     figures: tuple[tuple[str, str], ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
+    #: the card already rendered (:func:`verifier.report.html.card_html`, where the case ran);
+    #: the page uses it as is
+    html: str = ""
 
 
 def _summary_frame(summary: Mapping[str, Any] | Any) -> Any:
@@ -222,8 +226,8 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
             results["verdict"] = "pass"
         if "reason" not in results.columns:
             results["reason"] = ""
-        for (file, case), group in results.groupby(["file", "case"], sort=False, dropna=False):
-            duration = float(group["duration"].fillna(0).sum()) if "duration" in group else 0.0
+        for (file, case), group in _groups(results):
+            duration = _total_seconds(group)
             total += duration
             tc = ET.SubElement(
                 suite,
@@ -233,8 +237,8 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
                 time=f"{duration:.3f}",
             )
             counts["tests"] += 1
-            verdicts = group["verdict"].tolist()
-            bad = group[group["verdict"].isin(_FAILING)]
+            verdicts = [r["verdict"] for r in group]
+            bad = [r for r in group if r["verdict"] in _FAILING]
             if "error" in verdicts:
                 counts["errors"] += 1
                 tag = "error"
@@ -243,10 +247,8 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
                 tag = "failure"
             else:
                 continue
-            lines = [
-                f"{r.get('point', '')}: {r['verdict']}: {r['reason']}" for _, r in bad.iterrows()
-            ]
-            el = ET.SubElement(tc, tag, message=str(bad.iloc[0]["reason"])[:500])
+            lines = [f"{r.get('point', '')}: {r['verdict']}: {r['reason']}" for r in bad]
+            el = ET.SubElement(tc, tag, message=str(bad[0]["reason"])[:500])
             el.text = "\n".join(lines)
     for k, v in counts.items():
         suite.set(k, str(v))
@@ -255,6 +257,28 @@ def render_junit(results: Any, *, name: str = "verifier") -> str:
     text = ET.tostring(suite, encoding="unicode")
     # characters XML 1.0 forbids (control characters from an answer or a key): replaced
     return '<?xml version="1.0" encoding="utf-8"?>\n' + _NOT_XML.sub("\ufffd", text) + "\n"
+
+
+def _groups(results: Any) -> list[tuple[tuple[Any, Any], list[dict[str, Any]]]]:
+    """The rows per (file, case) as dicts, in order of first appearance (``groupby(sort=False,
+    dropna=False)``, without a DataFrame per group)."""
+    groups: dict[tuple[Any, Any], tuple[tuple[Any, Any], list[dict[str, Any]]]] = {}
+    for r in records(results):
+        key = (r["file"], r["case"])
+        same = tuple(
+            "\0nan" if isinstance(k, float) and k != k else k for k in key
+        )  # NaN: one group
+        groups.setdefault(same, (key, []))[1].append(r)
+    return list(groups.values())
+
+
+def _total_seconds(group: list[dict[str, Any]]) -> float:
+    import numpy as np
+
+    if not group or "duration" not in group[0]:
+        return 0.0
+    seconds = np.array([r["duration"] for r in group], dtype=float)
+    return float(np.nan_to_num(seconds, nan=0.0).sum())
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -266,6 +290,7 @@ def write_report(
     summary: Mapping[str, Any] | Any,
     results: Any,
     errors: Any = None,
+    errors_csv: str | None = None,
     sections: Sequence[Section] = (),
     formats: Sequence[str] = DEFAULT_FORMATS,
     title: str = "verifier report",
@@ -276,7 +301,8 @@ def write_report(
 
     ``formats``: any of ``html`` (index.html), ``csv`` (results.csv, errors.csv),
     ``md`` (summary.md), ``junit`` (junit.xml), ``tex`` (report.tex).  Each file is
-    written whole.
+    written whole.  ``errors_csv``: the errors table already as CSV text (written where the
+    cases ran), used instead of writing ``errors`` here.
     """
     import pandas as pd
 
@@ -294,8 +320,9 @@ def write_report(
     if "csv" in formats:
         write_atomic(folder / "results.csv", results.to_csv(index=False))
         written["results.csv"] = folder / "results.csv"
-        frame = errors if errors is not None else pd.DataFrame()
-        write_atomic(folder / "errors.csv", frame.to_csv(index=False))
+        if errors_csv is None:
+            errors_csv = (errors if errors is not None else pd.DataFrame()).to_csv(index=False)
+        write_atomic(folder / "errors.csv", errors_csv)
         written["errors.csv"] = folder / "errors.csv"
     if "md" in formats:
         write_atomic(

@@ -21,6 +21,7 @@ error-vs-h figure), the summary table and the lines ``verifier run`` prints.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -165,17 +166,66 @@ def case_figures(outcome: Any) -> tuple[tuple[str, str], ...]:
 
 
 def draw_case(case: Any) -> Any:
-    """Run one case and draw its figures at once (in a worker, for ``verifier run --jobs``).
+    """Run one case and render its report card at once (in a worker, for ``verifier run --jobs``).
 
-    The figures travel back in the outcome's ``extras["figures"]``, which
-    :func:`write_suite_report` uses instead of drawing them again.
+    The card (its figures drawn, its tables written: :func:`verifier.report.html.card_html`)
+    travels back in the outcome's ``extras["section"]``, which :func:`write_suite_report` uses
+    instead of building it again, so ``--jobs N`` renders the report in parallel too.
     """
-    from verifier.suite.run import run_case
+    from verifier.report.html import card_html
+    from verifier.suite.run import case_errors, run_case
 
     outcome = run_case(case)
     if outcome.case.kind != "homework":
-        outcome.extras["figures"] = case_figures(outcome)
+        section = _section(outcome, case_figures(outcome))
+        card = card_html(section)  # the figures and tables are in it: they need not travel
+        outcome.extras["section"] = dataclasses.replace(section, html=card, tables=(), figures=())
+    rows = case_errors(outcome)
+    if rows is not None:  # its rows of errors.csv, written here too
+        kinds = tuple(_csv_kind(t) for t in rows.dtypes)
+        outcome.extras["errors_csv"] = (
+            tuple(rows.columns),
+            kinds,
+            rows.to_csv(index=False, header=False),
+        )
     return outcome
+
+
+def _csv_kind(dtype: Any) -> str:
+    # float64 and text columns write a value the same way alone or mixed (an object column)
+    name = str(dtype)
+    return "text" if name in ("object", "str", "string") else name
+
+
+def _errors_csv(outcomes: Sequence[Any]) -> str | None:
+    """errors.csv from the rows each case wrote where it ran (:func:`draw_case`), or None.
+
+    The chunks join into the same text ``result.errors.to_csv()`` gives: every case has the
+    same columns, and a column mixes only float64 and text (which write a value alike);
+    otherwise (or a chunk missing) None, and the whole table is written here.
+    """
+    import pandas as pd
+
+    from verifier.suite.run import case_errors
+
+    chunks = []
+    for o in outcomes:
+        chunk = o.extras.get("errors_csv")
+        if chunk is None:
+            if case_errors(o) is not None:  # a case with rows that were not written: not here
+                return None
+            continue
+        if chunks and chunk[0] != chunks[0][0]:
+            return None
+        chunks.append(chunk)
+    if not chunks:
+        return None
+    for kinds in zip(*(c[1] for c in chunks), strict=True):
+        if len(set(kinds)) > 1 and not set(kinds) <= {"float64", "text"}:
+            return None
+    return pd.DataFrame(columns=list(chunks[0][0])).to_csv(index=False) + "".join(
+        c[2] for c in chunks
+    )
 
 
 def _section(outcome: Any, figures: tuple[tuple[str, str], ...]) -> Section:
@@ -269,8 +319,8 @@ def write_suite_report(
     if "html" in formats:
         for o in result.outcomes:
             if o.case.kind != "homework":
-                drawn = o.extras.get("figures")  # drawn where the case ran (draw_case)
-                sections.append(_section(o, drawn if drawn is not None else case_figures(o)))
+                done = o.extras.get("section")  # rendered where the case ran (draw_case)
+                sections.append(done if done is not None else _section(o, case_figures(o)))
             if progress is not None:
                 progress(1)
     return write_report(
@@ -278,6 +328,7 @@ def write_suite_report(
         summary=result.summary(),
         results=result.results,
         errors=result.errors,
+        errors_csv=_errors_csv(result.outcomes) if "csv" in formats else None,
         sections=sections,
         formats=formats,
         title=_("verifier: verification suite"),

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from verifier.points import records
 from verifier.report.plots import METHOD_STYLES, decade_ticks, method_style, point_text
 
 __all__ = ["FIGURE_WIDTH", "error_svg", "function_svg", "svg_uri"]
@@ -216,7 +217,7 @@ def _analysis_rows(analysis: Any) -> dict[tuple[Any, Any, Any], dict[str, Any]]:
     out: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
     if analysis is None or not len(analysis) or "method" not in analysis.columns:
         return out
-    for r in analysis.to_dict("records"):
+    for r in records(analysis):
         out.setdefault((r["method"], r.get("point"), r.get("variable")), r)
         out.setdefault((r["method"], None, None), r)
     return out

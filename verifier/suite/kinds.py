@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from verifier.errors import DomainError
-from verifier.points import format_number, format_point
+from verifier.points import format_number, format_point, records
 from verifier.suite.records import expect_turned, result_row
 from verifier.suite.schema import Case
 
@@ -109,11 +109,11 @@ def _sweep_finding(table: Any, claimed: dict[str, str], tag: Callable[[str], str
     rows: list[tuple[str, str]] = []
     if verdict != "pass":
         claim = table.claim.frame if table.claim is not None else None
-        for r in claim.to_dict("records") if claim is not None else ():
+        for r in records(claim) if claim is not None else ():
             if r["verdict"] == verdict:
                 said = f"{tag(r['variable'])}claim {claimed[r['variable']]}: {r['note']}"
                 rows.append((r["rule"], said))
-        for r in table.analysis.to_dict("records"):
+        for r in records(table.analysis):
             if r["verdict"] == verdict:
                 method = "" if r["method"] in ("", "-") else f"{r['method']}: "
                 rows.append(
@@ -152,7 +152,7 @@ def _figures(table: Any) -> dict[str, Any]:
     w = max(best.values(), key=lambda i: rel[i])  # the first of equal worst, as idxmax
     variable, method = keys[w]
     orders: dict[str, Any] = {}
-    for r in table.analysis.to_dict("records"):
+    for r in records(table.analysis):
         if r["variable"] == variable and r["method"] == method:
             orders = r
             break

@@ -53,6 +53,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "VERDICTS",
     "CaseOutcome",
+    "case_errors",
     "SuiteResult",
     "collect",
     "run_case",
@@ -225,17 +226,29 @@ def _problem_row(problem: CaseError) -> dict[str, Any]:
     return row
 
 
+def case_errors(outcome: CaseOutcome) -> Any:
+    """A derivative or gradient case's rows of errors.csv (its estimates, with its file and
+    case), or None (another kind, or no estimate).
+
+    >>> from verifier.suite.schema import DerivativeCase
+    >>> out = run_case(DerivativeCase(id="sq", function="x^2", points=(1.0,), h=(0.1,)))
+    >>> case_errors(out)[["file", "case", "method"]].values.tolist()[0]
+    ['', 'sq', 'forward']
+    """
+    o = outcome
+    if o.errors is None or not len(o.errors) or o.case.kind not in ("derivative", "gradient"):
+        return None
+    f = o.errors.copy()
+    f.insert(0, "case", o.case.id)
+    f.insert(0, "file", os.path.basename(o.case.path))
+    return f
+
+
 def _errors_frame(outcomes: tuple[CaseOutcome, ...]) -> Any:
     """Every estimate of every derivative and gradient case, with its file and case."""
     import pandas as pd
 
-    frames = []
-    for o in outcomes:
-        if o.errors is not None and len(o.errors) and o.case.kind in ("derivative", "gradient"):
-            f = o.errors.copy()
-            f.insert(0, "case", o.case.id)
-            f.insert(0, "file", os.path.basename(o.case.path))
-            frames.append(f)
+    frames = [f for f in map(case_errors, outcomes) if f is not None]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

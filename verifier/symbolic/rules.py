@@ -48,7 +48,7 @@ from verifier.symbolic.engine import (
 
 __all__ = [
     "RULE_NAMES", "RULE_INFO", "RULES", "Chain", "RuleTable", "Step", "Derivation",
-    "differentiate", "gradient", "light_simplify", "Derivatives", "identity_of", "clear_caches",
+    "differentiate", "raw_derivative", "gradient", "light_simplify", "Derivatives", "identity_of", "clear_caches",
     # the pieces faulty rows are made of (verifier.symbolic.mistakes)
     "apply_rules", "chain_rule", "mul_rule", "pow_rule", "product_terms", "unary_rule",
 ]  # fmt: skip
@@ -436,6 +436,27 @@ def _derive(expr: sympy.Expr, var: sympy.Symbol, fallback: bool) -> Derivation:
 
 
 register_cache(_derive.cache_clear)
+
+
+@functools.lru_cache(maxsize=2048)
+def _raw(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    return apply_rules(RULES, expr, var, fallback=True).result
+
+
+register_cache(_raw.cache_clear)
+
+
+def raw_derivative(expr: sympy.Expr, var: str | sympy.Symbol) -> sympy.Expr:
+    """``d/d(var) expr`` by the rule table as the rules give it (no tidy-up; no fallback error).
+
+    For repeated passes whose steps nobody reads (the error model's higher derivatives):
+    the same expression as :attr:`Derivation.unsimplified` of ``differentiate(...,
+    fallback=True)``, without the display simplification (which costs more than the pass).
+
+    >>> raw_derivative(sympy.Symbol("x") ** 3, "x")
+    3*x**2
+    """
+    return _raw(expr, _as_var(var, expr))
 
 
 def differentiate(
