@@ -36,6 +36,7 @@ from verifier.homework.feedback import (
     problem_derivation,
 )
 from verifier.i18n import N_, _, language
+from verifier.limits import TimeUp, time_limit
 from verifier.points import format_number, format_point
 from verifier.report.mathml import to_mathml
 from verifier.symbolic.rules import RULE_INFO, Derivatives, identity_of
@@ -300,12 +301,21 @@ def _problem_steps(problem: Any, lang: str) -> str:
     return steps_html(problem_derivation(problem))
 
 
+#: seconds to read an answer again and print it as MathML (it was read within the grading
+#: budget once; this bounds the page's work on a hostile answer, which is then shown as text)
+SHOW_SECONDS = 2.0
+
+
 @functools.lru_cache(maxsize=4096)
 def _answer_math(read_as: str, variables: tuple[str, ...]) -> str | None:
     """An answer as read, as MathML (cached: a class types the same answers many times)."""
     probe = Attempt("", "", read_as, "", "", "", None, 0.0)
-    expr = probe.expression(variables)
-    return None if expr is None else math(expr)
+    try:
+        with time_limit(SHOW_SECONDS):
+            expr = probe.expression(variables)
+            return None if expr is None else math(expr)
+    except TimeUp:
+        return None
 
 
 def counterexample_text(attempt: Attempt) -> str:
