@@ -365,7 +365,10 @@ def test_interruption_stops_fast_ends_workers_keeps_the_previous_report(tmp_path
     sent = time.monotonic()
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
-    assert time.monotonic() - sent < 1.5  # stops within a second (plus the interpreter's exit)
+    # stops within a second, plus the interpreter's exit and the workers' reaping: 2.5 s holds on
+    # a loaded 2-core machine (1.6-2.2 s measured at load 8-10), while the work left would take
+    # minutes, so a run that waited for it, or for one worker's unit, still fails here
+    assert time.monotonic() - sent < 2.5
     assert proc.returncode == code
     assert b"Traceback" not in err
     assert (out / "graded.csv").read_text(encoding="utf-8") == "the previous report\n"
