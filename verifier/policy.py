@@ -371,20 +371,7 @@ def judge_order(
     if plateau is not None:
         lo, hi = plateau
         rule = POLICY["order"]
-        return OrderJudgement(
-            "fail",
-            rule.name,
-            "order",
-            _slope(hs, es) if len(hs) >= 2 else math.nan,
-            _(
-                "the error stays near {number} from h = {number2} to {number3} instead of falling like h^{p}: the estimates converge to a different value than the reference derivative"
-            ).format(
-                number=format_number(es[0], 2),
-                number2=format_number(lo, 2),
-                number3=format_number(hi, 2),
-                p=p,
-            ),
-        )
+        return OrderJudgement('fail', rule.name, 'order', _slope(hs, es) if len(hs) >= 2 else math.nan, _('the error stays near {number} from h = {number2} to {number3} instead of falling like h^{p}: the estimates converge to a different value than the reference derivative').format(number=format_number(es[0], 2), number2=format_number(lo, 2), number3=format_number(hi, 2), p=p))  # fmt: skip
     return _fitted(st, hs, es, leading_derivative, scale)
 
 
@@ -428,20 +415,7 @@ def _fitted(
         if run == len(hs):
             return OrderJudgement("pass", "order", "", observed, "")
         rule = POLICY["breakdown"]
-        return OrderJudgement(
-            "pass",
-            rule.name,
-            "breakdown",
-            observed,
-            _(
-                "order {p} holds for h <= {number} (slope {observed:.2f}) but breaks down by h = {number2}: higher-order terms or a singularity nearby (advisory)"
-            ).format(
-                p=p,
-                number=format_number(hs[run - 1], 2),
-                observed=observed,
-                number2=format_number(hs[run], 2),
-            ),
-        )
+        return OrderJudgement('pass', rule.name, 'breakdown', observed, _('order {p} holds for h <= {number} (slope {observed:.2f}) but breaks down by h = {number2}: higher-order terms or a singularity nearby (advisory)').format(p=p, number=format_number(hs[run - 1], 2), observed=observed, number2=format_number(hs[run], 2)))  # fmt: skip
     overall = _slope(hs, es)
     vanishing = math.isfinite(leading) and leading <= 1e-9 * max(scale, 1.0)
     if overall > p and vanishing:

@@ -257,23 +257,7 @@ def _check_one_sided(
     f0, left, right, step = _one_sided(expr, var, pd_, names)
     kind = _sides_kind(f0, left, right, step)
     if kind != "smooth":
-        raise DomainError(
-            _(
-                "f = {expr} is not differentiable at {where}: {kind} from {items} (one-sided derivatives: left {left:.6g}, right {right:.6g})"
-            ).format(
-                expr=expr,
-                where=where,
-                kind=kind,
-                items=", ".join(non_smooth_heads(expr)),
-                left=float(left),
-                right=float(right),
-            ),
-            point=pd_,
-            hint=_(
-                "forward and backward differences converge to different values here; "
-                "study a point where f is smooth"
-            ),
-        )
+        raise DomainError(_('f = {expr} is not differentiable at {where}: {kind} from {items} (one-sided derivatives: left {left:.6g}, right {right:.6g})').format(expr=expr, where=where, kind=kind, items=', '.join(non_smooth_heads(expr)), left=float(left), right=float(right)), point=pd_, hint=_('forward and backward differences converge to different values here; study a point where f is smooth'))  # fmt: skip
 
 
 def exact_derivative(

@@ -243,16 +243,7 @@ class _Builder:
                 limit="max_result_size",
             )
         if info.digits > self.limits.max_number_digits:
-            raise LimitError(
-                _(
-                    "a number in '{short}' would have about {digits} digits, more than the limit of {max_number_digits}"
-                ).format(
-                    short=self._short(start, end),
-                    digits=info.digits,
-                    max_number_digits=self.limits.max_number_digits,
-                ),
-                limit="max_number_digits",
-            )
+            raise LimitError(_("a number in '{short}' would have about {digits} digits, more than the limit of {max_number_digits}").format(short=self._short(start, end), digits=info.digits, max_number_digits=self.limits.max_number_digits), limit='max_number_digits')  # fmt: skip
         self.check_magnitude(info.magnitude, start, end)
         return e
 
@@ -262,17 +253,7 @@ class _Builder:
         magnitude = max(bounds)
         if magnitude > self.limits.max_number_digits:
             shown = f"10^{int(magnitude)}" if magnitude < 1e12 else "10^(10^12)"
-            raise LimitError(
-                _(
-                    "the constant '{short}' could be as large as {shown} (or as small as its inverse), beyond the limit of 10^{max_number_digits}"
-                ).format(
-                    short=self._short(start, end),
-                    shown=shown,
-                    max_number_digits=self.limits.max_number_digits,
-                ),
-                limit="max_number_digits",
-                hint=_("constants this large are not homework notation"),
-            )
+            raise LimitError(_("the constant '{short}' could be as large as {shown} (or as small as its inverse), beyond the limit of 10^{max_number_digits}").format(short=self._short(start, end), shown=shown, max_number_digits=self.limits.max_number_digits), limit='max_number_digits', hint=_('constants this large are not homework notation'))  # fmt: skip
 
     def predict(self, func: Any, args: Sequence[sympy.Expr], start: int, end: int) -> None:
         """Before a constructor: bound the size of the constant it would make."""
@@ -320,46 +301,16 @@ class _Builder:
         if e.is_Rational:
             cap = lim.max_exponent if b.is_number else lim.max_symbolic_exponent
             if abs(e) > cap:
-                raise LimitError(
-                    _(
-                        "constant exponent {num} in '{where}' exceeds the limit of {cap} for {value}"
-                    ).format(
-                        num=self._num(e),
-                        where=where,
-                        cap=cap,
-                        value=_("a number") if b.is_number else _("an expression with variables"),
-                    ),
-                    limit="max_exponent" if b.is_number else "max_symbolic_exponent",
-                    hint=_("powers this large are not homework notation"),
-                )
+                raise LimitError(_("constant exponent {num} in '{where}' exceeds the limit of {cap} for {value}").format(num=self._num(e), where=where, cap=cap, value=_('a number') if b.is_number else _('an expression with variables')), limit='max_exponent' if b.is_number else 'max_symbolic_exponent', hint=_('powers this large are not homework notation'))  # fmt: skip
             if self._estimate_digits(b, e) > lim.max_number_digits:
-                raise LimitError(
-                    _(
-                        "'{where}' would have about {estimate_digits} digits, more than the limit of {max_number_digits}"
-                    ).format(
-                        where=where,
-                        estimate_digits=self._estimate_digits(b, e),
-                        max_number_digits=lim.max_number_digits,
-                    ),
-                    limit="max_number_digits",
-                )
+                raise LimitError(_("'{where}' would have about {estimate_digits} digits, more than the limit of {max_number_digits}").format(where=where, estimate_digits=self._estimate_digits(b, e), max_number_digits=lim.max_number_digits), limit='max_number_digits')  # fmt: skip
             if (
                 not e.is_Integer
                 and b.is_Rational
                 and _times(_log10(b), int(e.p)) > lim.max_number_digits
             ):
                 # sympy takes b^(p/q) apart through b^p: 999^0.51009 builds 999^51009
-                raise LimitError(
-                    _(
-                        "'{where}': a number to the power {num} would be taken apart through a power with {count} digits"
-                    ).format(
-                        where=where,
-                        num=self._num(e),
-                        count=self._count(_times(_log10(b), int(e.p))),
-                    ),
-                    limit="max_number_digits",
-                    hint=_("use a simpler fraction in the exponent"),
-                )
+                raise LimitError(_("'{where}': a number to the power {num} would be taken apart through a power with {count} digits").format(where=where, num=self._num(e), count=self._count(_times(_log10(b), int(e.p)))), limit='max_number_digits', hint=_('use a simpler fraction in the exponent'))  # fmt: skip
             if not e.is_Integer and b.is_number and int(e.q) > lim.max_exponent:
                 # sympy looks for an exact q-th root: 10^(1/2^999) would never finish
                 raise LimitError(

@@ -87,14 +87,7 @@ def _delimited(text: str) -> tuple[int, int]:
         if stripped.startswith(left):
             if len(stripped) >= len(left) + len(right) and stripped.endswith(right):
                 return lead + len(left), lead + len(stripped) - len(right)
-            raise ParseError(
-                _("the formula opens with '{left}' but does not end with '{right}'").format(
-                    left=left, right=right
-                ),
-                text=text,
-                position=lead,
-                hint=_("close it with '{right}' or leave both out").format(right=right),
-            )
+            raise ParseError(_("the formula opens with '{left}' but does not end with '{right}'").format(left=left, right=right), text=text, position=lead, hint=_("close it with '{right}' or leave both out").format(right=right))  # fmt: skip
     return 0, len(text)
 
 
@@ -274,16 +267,7 @@ class _Translator:
             )
         else:
             close = difflib.get_close_matches(name, _KNOWN, n=3, cutoff=0.7)
-            raise self.err(
-                _("unknown LaTeX command '\\{name}'").format(name=name),
-                pos,
-                _("did you mean {names}?").format(names=_(" or ").join("\\" + c for c in close))
-                if close
-                else _(
-                    "known commands: \\frac, \\sqrt, \\sin, \\cos, \\ln, \\exp, \\pi, \\cdot, "
-                    "\\left( \\right)"
-                ),
-            )
+            raise self.err(_("unknown LaTeX command '\\{name}'").format(name=name), pos, _('did you mean {names}?').format(names=_(' or ').join('\\' + c for c in close)) if close else _('known commands: \\frac, \\sqrt, \\sin, \\cos, \\ln, \\exp, \\pi, \\cdot, \\left( \\right)'))  # fmt: skip
 
     def fraction(self, name: str, pos: int) -> None:
         self.enter(pos)

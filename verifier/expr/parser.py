@@ -306,14 +306,7 @@ class _Parser(_Reader):
             self.advance()
             if t.sci:
                 typed = self.src(t.start, t.end)
-                self.ambiguous(
-                    _("the number {number} (scientific notation)").format(
-                        number=self._plain_number(t.value)
-                    ),
-                    typed.replace("e", "*e", 1).replace("E", "*E", 1),
-                    t.start,
-                    typed,
-                )
+                self.ambiguous(_('the number {number} (scientific notation)').format(number=self._plain_number(t.value)), typed.replace('e', '*e', 1).replace('E', '*E', 1), t.start, typed)  # fmt: skip
             return _Node(self.b.check(t.value, t.start, t.end), t.start, t.end)
         if t.kind == "var" or t.kind == "const":
             self.advance()
@@ -405,15 +398,7 @@ class _Parser(_Reader):
             power = self.function_power(name)
         if power is not None and pow_tok is not None and (power.is_negative or power == 0):
             shown = self.src(ftok.start, self.toks[self.i - 1].end)
-            raise self.err(
-                _("'{shown}' is ambiguous").format(shown=shown),
-                ftok.start,
-                _(
-                    "write a{canonical}(x) for the inverse function or 1/{canonical}(x) for the reciprocal"
-                ).format(canonical=canonical)
-                if canonical in ("sin", "cos", "tan", "sec", "csc", "cot")
-                else _("write 1/{canonical}(x) for the reciprocal").format(canonical=canonical),
-            )
+            raise self.err(_("'{shown}' is ambiguous").format(shown=shown), ftok.start, _('write a{canonical}(x) for the inverse function or 1/{canonical}(x) for the reciprocal').format(canonical=canonical) if canonical in ('sin', 'cos', 'tan', 'sec', 'csc', 'cot') else _('write 1/{canonical}(x) for the reciprocal').format(canonical=canonical))  # fmt: skip
         if self.is_op(self.tok, "("):
             args, end = self.arguments(name, lo, hi)
             value = self.b.apply(name, args, ftok.start, end)
@@ -481,16 +466,7 @@ class _Parser(_Reader):
         while self.is_op(self.tok, ","):
             comma = self.advance()
             if len(args) >= hi:
-                raise self.err(
-                    _("'{name}' takes {value}").format(
-                        name=name,
-                        value=_("one argument")
-                        if hi == 1
-                        else _("at most {n} arguments").format(n=hi),
-                    ),
-                    comma.start,
-                    _("log(x, b) is the only two-argument form besides root(x, n)"),
-                )
+                raise self.err(_("'{name}' takes {value}").format(name=name, value=_('one argument') if hi == 1 else _('at most {n} arguments').format(n=hi)), comma.start, _('log(x, b) is the only two-argument form besides root(x, n)'))  # fmt: skip
             args.append(self.expr().expr)
         if not self.is_op(self.tok, ")"):
             raise self.err(
@@ -581,13 +557,7 @@ def parse_with_warnings(
             hint=_("pass the expression as a str"),
         )
     if len(text) > limits.max_length:
-        raise LimitError(
-            _("the input has {n} characters, more than the limit of {max_length}").format(
-                n=len(text), max_length=limits.max_length
-            ),
-            limit="max_length",
-            hint=_("homework answers are short; raise ParseLimits.max_length if needed"),
-        )
+        raise LimitError(_('the input has {n} characters, more than the limit of {max_length}').format(n=len(text), max_length=limits.max_length), limit='max_length', hint=_('homework answers are short; raise ParseLimits.max_length if needed'))  # fmt: skip
     from verifier.expr import latex  # LaTeX is rewritten into this grammar (it imports us)
 
     if notation == "latex" or (notation == "auto" and latex.looks_like_latex(text)):
