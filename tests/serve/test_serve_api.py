@@ -127,6 +127,13 @@ def test_unreadable_request_is_422_json(api, path, body):
     assert _error(r)["message"]
 
 
+def test_variable_outside_the_variables_is_422_as_on_the_command_line(api, capsys):
+    body = {"function": "x^2 y", "answer": "x^2", "variable": "y", "variables": ["x"]}
+    r = api.post("/api/check", json=body)
+    assert r.status_code == 422 and "not among" in _error(r)["message"]
+    assert cli(["check", "x^2 y", "--answer", "x^2", "--var", "y", "--vars", "x"]) == 2
+
+
 def test_bad_json_names_the_position(api):
     r = api.post(
         "/api/check", content=b'{"function": }', headers={"content-type": "application/json"}

@@ -84,8 +84,13 @@ def error_dict(exc: VerifierError) -> dict[str, Any]:
 def _names(req: dict[str, Any]) -> tuple[str, tuple[str, ...] | None]:
     variables = tuple(req.get("variables") or ()) or None
     variable = req.get("variable") or (variables[0] if variables else "x")
-    if variables and variable not in variables:
-        variables = (*variables, variable)
+    if variables and variable not in variables:  # as ``verifier check --var --vars``
+        raise VerifierError(
+            _("the variable {var} is not among the variables {names}").format(
+                var=variable, names=", ".join(variables)
+            ),
+            hint=_("add it to the variables"),
+        )
     return variable, variables
 
 
