@@ -12,7 +12,6 @@ the terminal).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
 import signal
@@ -22,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifier.errors import VerifierError
-from verifier.i18n import _, use_language
+from verifier.i18n import _, language, use_language
 
 VERBS = ("diff", "sweep", "check", "grade", "gradcheck", "descend", "run", "serve")
 
@@ -60,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "verb", None):
         parser.print_help(sys.stderr)
         return 2
-    lang = getattr(args, "lang", None)  # --lang, else the environment (VERIFIER_LANG, locale)
-    with contextlib.nullcontext() if lang is None else use_language(lang):
+    # --lang, else the environment (VERIFIER_LANG, the locale), read once for the whole run
+    with use_language(getattr(args, "lang", None) or language()):
         return _run(args)
 
 

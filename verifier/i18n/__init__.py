@@ -61,11 +61,17 @@ def resolve_language(value: str | None) -> str:
 
 
 def _from_environment() -> str:
-    explicit = os.environ.get("VERIFIER_LANG")
+    env = os.environ  # read on every call (a test or a shell may change it); resolved once
+    return _environment_language(
+        env.get("VERIFIER_LANG"), env.get("LC_ALL"), env.get("LC_MESSAGES"), env.get("LANG")
+    )
+
+
+@cache
+def _environment_language(explicit: str | None, *locale_vars: str | None) -> str:
     if explicit:
         return resolve_language(explicit)
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
+    for value in locale_vars:  # LC_ALL, LC_MESSAGES, LANG: the first one set decides
         if value:
             return resolve_language(value)
     return "en"

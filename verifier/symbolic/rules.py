@@ -447,11 +447,8 @@ register_cache(_raw.cache_clear)
 
 
 def raw_derivative(expr: sympy.Expr, var: str | sympy.Symbol) -> sympy.Expr:
-    """``d/d(var) expr`` by the rule table as the rules give it (no tidy-up; no fallback error).
-
-    For repeated passes whose steps nobody reads (the error model's higher derivatives):
-    the same expression as :attr:`Derivation.unsimplified` of ``differentiate(...,
-    fallback=True)``, without the display simplification (which costs more than the pass).
+    """``d/d(var) expr`` as the rules give it, without the display tidy-up that costs more than
+    the pass (the error model's higher derivatives: steps nobody reads).
 
     >>> raw_derivative(sympy.Symbol("x") ** 3, "x")
     3*x**2
