@@ -341,3 +341,20 @@ def test_semicolon_csv_and_integer_problem_ids(tmp_path):
     graded = grade_class(subs, probs)
     assert list(graded["verdict"]) == ["incorrect", "correct"]
     assert list(graded["score"]) == [0.0, 1.5]  # copied points (1.5 is a binary fraction): exact
+
+
+def test_reasons_come_back_in_the_callers_language_from_a_process_pool() -> None:
+    # a spawned process shares nothing with the caller (no context, no environment choice):
+    # the language must travel with the batch, as it does to a Dask worker
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from verifier.i18n import use_language
+
+    subs = pd.DataFrame({"student": ["a", "b"], "problem": ["p", "p"], "answer": ["x", "2x+"]})
+    ctx = multiprocessing.get_context("spawn")
+    with use_language("ko"), ProcessPoolExecutor(1, mp_context=ctx) as ex:
+        graded = grade_class(subs, [Problem("p", "x^2")], executor=ex)
+    assert graded["verdict"].tolist() == ["incorrect", "invalid"]
+    for reason in graded["reason"]:
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in reason), reason  # Hangul syllables

@@ -31,6 +31,7 @@ from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
 from verifier.homework.problems import Problem, load_problems
 from verifier.homework.scores import score
+from verifier.i18n import language, use_language
 from verifier.workers import run_bounded
 
 __all__ = [
@@ -87,7 +88,7 @@ def _prepare_problem(problem: Problem) -> None:
 
 
 def grade_batch(
-    problem: Problem, answers: Sequence[str], time_limit: float = 2.0
+    problem: Problem, answers: Sequence[str], time_limit: float = 2.0, lang: str | None = None
 ) -> list[dict[str, Any]]:
     """Grade answers to one problem (the unit of work sent to an executor); never raises.
 
@@ -95,19 +96,22 @@ def grade_batch(
     SIGALRM in a main thread, else in a worker process killed at its budget), so an answer over
     its ``time_limit`` is an ``error`` row with the same reason whatever executor called.
     Each result: verdict (correct|incorrect|invalid|error), reason, mistake, read_as, seconds.
+    ``lang``: the language of the reasons (the caller's, sent along to any executor: a Dask
+    worker or a process pool does not share the caller's context).
 
     >>> [r["verdict"] for r in grade_batch(Problem("p", "x^2"), ["2x", "x", "2x+"])]
     ['correct', 'incorrect', 'invalid']
     """
-    outcomes = run_bounded(
-        _grade_item,
-        [(problem, a, time_limit) for a in answers],
-        seconds=time_limit,
-        what=ANSWER_WORK,
-        setup=(_prepare_problem, problem),
-        setup_seconds=max(10.0, 5 * time_limit),  # as check_answer: the teacher's function
-        preload=("verifier.homework.classroom",),
-    )
+    with use_language(lang or language()):
+        outcomes = run_bounded(
+            _grade_item,
+            [(problem, a, time_limit) for a in answers],
+            seconds=time_limit,
+            what=ANSWER_WORK,
+            setup=(_prepare_problem, problem),
+            setup_seconds=max(10.0, 5 * time_limit),  # as check_answer: the teacher's function
+            preload=("verifier.homework.classroom",),
+        )
     results = []
     for out in outcomes:
         if isinstance(out, VerifierError):  # over budget (killed in a worker) or a bad problem
@@ -217,7 +221,8 @@ def grade_class(
         tasks.sort(key=lambda task: -len(task[1]))
     ex = executor or _InlineExecutor()
     futures = [
-        (pid, chunk, ex.submit(grade_batch, probs[pid], chunk, time_limit)) for pid, chunk in tasks
+        (pid, chunk, ex.submit(grade_batch, probs[pid], chunk, time_limit, language()))
+        for pid, chunk in tasks
     ]
     bar = None
     if progress:
