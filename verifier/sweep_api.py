@@ -25,7 +25,6 @@ True
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -210,8 +209,3 @@ def _sweep_callable(
     return ErrorTable(
         name, sympy.Symbol(name), ("x",), frame, analysis, None, grid, {}, reference=stated
     )
-
-
-# `verifier.sweep` names this function; importing the module verifier.sweep (done above)
-# set the package's attribute to that module, so it is set back here
-sys.modules["verifier"].sweep = sweep
