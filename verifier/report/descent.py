@@ -27,6 +27,7 @@ import numpy as np
 
 from verifier.files import write_atomic
 from verifier.i18n import _
+from verifier.report.fonts import speaks
 from verifier.report.plots import figure_bytes
 
 __all__ = [
@@ -86,6 +87,7 @@ def loss_limits(runs: Any, ref: float = 0.0) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+@speaks
 def study_figure(study: Any) -> Any:
     """Left: the paths on a contour of f (two variables); right: loss vs step, log scale.
 
@@ -156,6 +158,7 @@ def _contour(ax: Any, study: Any, colors: list[str]) -> None:
     ax.legend(fontsize=8)
 
 
+@speaks
 def training_figure(tc: Any) -> Any:
     """Both loss curves against step (they should lie on top of each other).
 

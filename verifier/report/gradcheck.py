@@ -30,6 +30,7 @@ from verifier.files import write_atomic
 from verifier.gradcheck.reading import BANDS, band_counts, worst_elements
 from verifier.i18n import _, ngettext
 from verifier.policy import POLICY
+from verifier.report.fonts import speaks
 from verifier.report.plots import figure_bytes
 from verifier.report.tables import to_csv, to_markdown
 
@@ -54,6 +55,7 @@ def new_figure(width: float, height: float) -> Any:
     return fig
 
 
+@speaks
 def error_histogram(result: Any, columns: int = 3) -> Any:
     """One log-axis histogram of relative errors per tensor, over the reading bands."""
     tensors = result.tensors

@@ -24,8 +24,8 @@ every tick label's box cost more than drawing), plain-text decade tick labels (`
 no mathtext), no minor ticks, a legend at a fixed place (no ``loc="best"`` search), and
 axis limits set once from the data rounded out to whole decades.
 
-This module imports nothing from ``verifier`` but its messages (:mod:`verifier.i18n`): it is
-a leaf that any layer may use.
+This module imports nothing from ``verifier`` but its messages (:mod:`verifier.i18n`) and a
+Hangul font for them (:mod:`verifier.report.fonts`): it is a leaf that any layer may use.
 
 >>> import pandas as pd
 >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "abs_error": [1e-3, 1e-5, 0.0],
@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from verifier.i18n import _
+from verifier.report.fonts import speaks
 
 __all__ = [
     "METHOD_STYLES",
@@ -341,6 +342,7 @@ def _draw_panel(
     return handles, labels
 
 
+@speaks
 def error_figure(
     frame: Any,
     analysis: Any = None,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from verifier.errors import VerifierError
 from verifier.files import write_atomic
 from verifier.i18n import _
+from verifier.report.fonts import speaks
 
 if TYPE_CHECKING:
     from verifier.sweep import ErrorTable
@@ -189,6 +190,7 @@ def sweep_json(table: ErrorTable) -> str:
     return to_json(sweep_dict(table), indent=2)
 
 
+@speaks
 def sweep_figure(table: ErrorTable) -> Any:
     """The log-log figure of the sweep (a bare matplotlib ``Figure`` on an Agg canvas).
 
@@ -305,6 +307,7 @@ def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
             ax.set_ylim(finite.min() / 10, min(ax.get_ylim()[1], finite.min() * 1e14))
 
 
+@speaks
 def kink_figure(kink: Any) -> Any:
     """The figure of a :class:`~verifier.sweep_kink.KinkSweep`: one panel per point, each
     method's estimate against h (log h, linear estimate), the left and right derivatives as

@@ -25,6 +25,7 @@ import numpy as np
 
 from verifier.files import write_atomic
 from verifier.i18n import _
+from verifier.report.fonts import speaks
 from verifier.report.gradcheck import new_figure
 from verifier.report.plots import figure_bytes
 from verifier.report.tables import to_csv, to_markdown
@@ -32,6 +33,7 @@ from verifier.report.tables import to_csv, to_markdown
 __all__ = ["digits_figure", "digits_markdown", "write_digits"]
 
 
+@speaks
 def digits_figure(study: Any, tc: Any | None = None) -> Any:
     """Loss against step per rate; backprop and numeric-gradient curves (if ``tc``)."""
     fig = new_figure(12 if tc is not None else 6.5, 4.8)
