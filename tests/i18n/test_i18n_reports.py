@@ -87,3 +87,14 @@ def test_figures_speak_korean_with_a_hangul_font(monkeypatch):
     with use_language("ko"):
         title, xlabel, ylabel = _sweep_titles()
     assert xlabel == "간격 h" and ylabel == "|추정값 - 정확값|" and title.startswith("x = 1에서")
+
+
+def test_policy_sentences_shown_to_people_are_korean():
+    from verifier.policy import POLICY
+    from verifier.sweep_kink import kink_sweep
+
+    kink = kink_sweep("abs(x)", points=[0.0], methods=["forward", "backward"])
+    with use_language("ko"):
+        assert HANGUL.search(kink.reason)
+    with use_language("en"):
+        assert kink.reason == POLICY["domain"].reason  # the table keeps the English msgid
