@@ -98,3 +98,17 @@ def test_policy_sentences_shown_to_people_are_korean():
         assert HANGUL.search(kink.reason)
     with use_language("en"):
         assert kink.reason == POLICY["domain"].reason  # the table keeps the English msgid
+
+
+def test_digits_page_heading_is_korean():
+    from verifier.descent.digits import digits_study
+    from verifier.report.training import digits_markdown
+
+    study = digits_study([0.5], steps=2, hidden=4)
+    with use_language("ko"):
+        ko = digits_markdown(study)
+    with use_language("en"):
+        en = digits_markdown(study)
+    assert _headings(ko) == ["# 손글씨 숫자: 학습률 비교 (역전파)"]
+    assert _headings(en) == ["# Handwritten digits: learning-rate study (backprop)"]
+    assert ko.splitlines()[2] == en.splitlines()[2]  # the table's column names stay English
