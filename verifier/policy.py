@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from verifier.compare import Comparison, compare
-from verifier.i18n import _
+from verifier.i18n import N_, _
 from verifier.numeric.stencils import EPS, Stencil, get_stencil
 from verifier.points import format_number
 
@@ -150,7 +150,9 @@ POLICY: dict[str, Rule] = {
             0.0,
             0.0,
             True,
-            "f or f' is undefined, not real or not finite at the point: nothing can be verified",
+            N_(
+                "f or f' is undefined, not real or not finite at the point: nothing can be verified"
+            ),
         ),
         Rule(
             "breakdown",
@@ -181,7 +183,7 @@ POLICY: dict[str, Rule] = {
             0.0,
             0.0,
             False,
-            "the stencil is exact for f here (error at round-off level at every step)",
+            N_("the stencil is exact for f here (error at round-off level at every step)"),
         ),
         Rule(
             "skipped",
@@ -334,7 +336,7 @@ def judge_order(
     # exact: the error is at the round-off level at every step (10x slack for f's own ulps)
     floor = 10 * ro + 4 * EPS * max(scale, 1e-300)
     if np.all(err[valid] <= floor[valid]):
-        return OrderJudgement("pass", "exact", "exact", math.nan, POLICY["exact"].reason)
+        return OrderJudgement("pass", "exact", "exact", math.nan, _(POLICY["exact"].reason))
     measurable = valid & (err > 0) & (err >= 100 * ro)
     if measurable.sum() < 3:
         measurable = valid & (err > 0) & (err >= 10 * ro)

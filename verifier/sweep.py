@@ -28,6 +28,7 @@ import sympy
 from verifier import reference
 from verifier.compare import compare
 from verifier.errors import DomainError, VerifierError
+from verifier.i18n import N_, _
 from verifier.numeric.estimate import column_frame, estimate_derivative
 from verifier.numeric.evaluate import compile_function
 from verifier.numeric.stencils import Stencil, get_stencil, h_grid, stencils_for
@@ -74,7 +75,7 @@ _SUMMARY_NUMBERS = (
     ("default_h_error", "error_at_default_h"),
 )
 #: how to read the summary's step and error columns (printed under the table)
-COLUMNS_NOTE = (
+COLUMNS_NOTE = N_(
     "columns: min_error = the smallest error measured, at step min_h; reliable_error = the "
     "smallest error that the neighbouring steps on the grid also stay below, at reliable_h "
     "(a lucky cancellation at one step is not a step to rely on); model_h, model_error = "
@@ -190,7 +191,7 @@ class ErrorTable:
         """Compact text: per method best h, best error, observed / expected order, flags."""
         derivs = ", ".join(f"{operator(v, self.order)} = {d}" for v, d in self.derivatives.items())
         head = f"f = {self.function}   ({self.reference or derivs + '; rule engine, mpmath 30 digits'})"
-        lines = [head, self.summary_frame().to_string(index=False), COLUMNS_NOTE]
+        lines = [head, self.summary_frame().to_string(index=False), _(COLUMNS_NOTE)]
         lines += [f"note: {d}" for d in self.diagnoses]
         if self.claim is not None:
             lines.append(self.claim.summary())

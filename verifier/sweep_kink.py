@@ -26,6 +26,7 @@ import numpy as np
 from verifier import reference
 from verifier.errors import DomainError, VerifierError
 from verifier.expr import parse
+from verifier.i18n import _
 from verifier.numeric.estimate import estimate_derivative
 from verifier.numeric.evaluate import compile_function
 from verifier.numeric.stencils import get_stencil, h_grid, stencils_for
@@ -61,7 +62,7 @@ class KinkSweep:
     @property
     def reason(self) -> str:
         """The policy's sentence for the verdict."""
-        return POLICY[RULE].reason
+        return _(POLICY[RULE].reason)
 
     def summary(self) -> str:
         """One line per point: the two slopes, what each method approaches, the verdict."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from verifier.errors import VerifierError
+from verifier.i18n import _
 from verifier.limits import check_seconds
 
 
@@ -63,15 +64,19 @@ def run(args: argparse.Namespace) -> int:
         from verifier.serve import Settings, create_app
     except ModuleNotFoundError as exc:
         raise VerifierError(
-            f"verifier serve needs {exc.name}, which is not installed",
+            _("verifier serve needs {name}, which is not installed").format(name=exc.name),
             hint="pip install -e '.[serve]'",
         ) from None
     if not 0 < args.port < 65536:
-        raise VerifierError(f"--port must be between 1 and 65535, got {args.port}")
+        raise VerifierError(
+            _("--port must be between 1 and 65535, got {port}").format(port=args.port)
+        )
     if args.workers is not None and not 1 <= args.workers <= 256:
-        raise VerifierError(f"--workers must be between 1 and 256, got {args.workers}")
+        raise VerifierError(
+            _("--workers must be between 1 and 256, got {workers}").format(workers=args.workers)
+        )
     if args.rate < 0 or args.burst < 1 or args.max_body < 1:
-        raise VerifierError("--rate must be >= 0, --burst and --max-body >= 1")
+        raise VerifierError(_("--rate must be >= 0, --burst and --max-body >= 1"))
     options: dict = {
         "time_limit": check_seconds(args.time_limit),
         "rate": args.rate,
@@ -90,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     extra = {}
     if args.forwarded_allow_ips:
         extra = {"proxy_headers": True, "forwarded_allow_ips": args.forwarded_allow_ips}
-    print(f"verifier serve: http://{args.host}:{args.port}/ (API described at /docs)", flush=True)
+    url = f"http://{args.host}:{args.port}/"
+    print(_("verifier serve: {url} (API described at /docs)").format(url=url), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **extra)
     return 0

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from verifier.files import write_atomic
+from verifier.i18n import _
+from verifier.report.fonts import speaks
 from verifier.report.plots import figure_bytes
 
 __all__ = [
@@ -85,6 +87,7 @@ def loss_limits(runs: Any, ref: float = 0.0) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+@speaks
 def study_figure(study: Any) -> Any:
     """Left: the paths on a contour of f (two variables); right: loss vs step, log scale.
 
@@ -120,9 +123,9 @@ def study_figure(study: Any) -> Any:
             textcoords="offset points", fontsize=8, color=colors[i % len(colors)],
         )  # fmt: skip
     ax.set_ylim(lo, hi * 10)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss" if ref == 0 else f"loss - ({ref:.4g})")
-    ax.set_title("loss against step (log scale; a diverged run leaves through the top)")
+    ax.set_xlabel(_("step"))
+    ax.set_ylabel(_("loss") if ref == 0 else _("loss - ({ref})").format(ref=f"{ref:.4g}"))
+    ax.set_title(_("loss against step (log scale; a diverged run leaves through the top)"))
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -144,17 +147,18 @@ def _contour(ax: Any, study: Any, colors: list[str]) -> None:
             r.path[:, 0], r.path[:, 1], **_look(i, colors), ms=6 if i % 2 else 4, lw=0.9,
             mfc="none" if i % 2 else None, label=f"lr={r.lr:g} ({r.regime})",
         )  # fmt: skip
-    ax.plot([start[0]], [start[1]], "k*", ms=10, label="start")
+    ax.plot([start[0]], [start[1]], "k*", ms=10, label=_("start"))
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
     names = runs[0].variables
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    ax.set_title(f"paths on contours of {runs[0].function}")
+    ax.set_title(_("paths on contours of {function}").format(function=runs[0].function))
     ax.legend(fontsize=8)
 
 
+@speaks
 def training_figure(tc: Any) -> Any:
     """Both loss curves against step (they should lie on top of each other).
 
@@ -166,10 +170,10 @@ def training_figure(tc: Any) -> Any:
     fig = _figure(6.5, 4.5)
     ax = fig.subplots()
     steps = np.arange(tc.losses_analytic.size)
-    ax.plot(steps, tc.losses_analytic, "o-", label="backprop gradient")
-    ax.plot(steps, tc.losses_numeric, "x--", label="numeric gradient (full)")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+    ax.plot(steps, tc.losses_analytic, "o-", label=_("backprop gradient"))
+    ax.plot(steps, tc.losses_numeric, "x--", label=_("numeric gradient (full)"))
+    ax.set_xlabel(_("step"))
+    ax.set_ylabel(_("loss"))
     d, hdn, c = tc.sizes
     ax.set_title(f"TwoLayerNet {d}-{hdn}-{c}, N={tc.batch}, lr={tc.lr:g}")
     ax.legend()

@@ -28,7 +28,9 @@ import numpy as np
 
 from verifier.files import write_atomic
 from verifier.gradcheck.reading import BANDS, band_counts, worst_elements
+from verifier.i18n import _, ngettext
 from verifier.policy import POLICY
+from verifier.report.fonts import speaks
 from verifier.report.plots import figure_bytes
 from verifier.report.tables import to_csv, to_markdown
 
@@ -53,6 +55,7 @@ def new_figure(width: float, height: float) -> Any:
     return fig
 
 
+@speaks
 def error_histogram(result: Any, columns: int = 3) -> Any:
     """One log-axis histogram of relative errors per tensor, over the reading bands."""
     tensors = result.tensors
@@ -73,21 +76,24 @@ def error_histogram(result: Any, columns: int = 3) -> Any:
             strict=True,
         ):
             ax.axvspan(lo, hi, color=color, alpha=0.12, lw=0, gid=f"band:{band}")
-        _, _, bars = ax.hist(np.clip(err, FLOOR, 10.0), bins=edges, color="#1f77b4")
+        bars = ax.hist(np.clip(err, FLOOR, 10.0), bins=edges, color="#1f77b4")[2]
         for bar in bars:
             bar.set_gid(f"hist:{t.name}")
         ax.set_xlim(FLOOR / 10, 100.0)
-        ax.set_title(f"{t.name} ({t.n_checked} entries)")
-        ax.set_xlabel("relative error |num - ana| / max(|num|, |ana|, floor)")
-        ax.set_ylabel("entries")
+        ax.set_title(_("{name} ({n} entries)").format(name=t.name, n=t.n_checked))
+        ax.set_xlabel(_("relative error |num - ana| / max(|num|, |ana|, floor)"))
+        ax.set_ylabel(_("entries"))
         kinks = int(np.count_nonzero(t.status == "kink"))
-        label = f"{t.verdict}" + (f", {kinks} kinks left out" if kinks else "")
+        left_out = ngettext(", {n} kink left out", ", {n} kinks left out", kinks).format(n=kinks)
+        label = f"{t.verdict}" + (left_out if kinks else "")
         ax.text(0.02, 0.95, label, transform=ax.transAxes, va="top", fontsize=8)
     for ax in axes[len(tensors) :]:
         ax.set_visible(False)
     fig.suptitle(
-        f"gradient check ({result.mode}, h={result.h:g}): green fine < {rule.rtol:g}, "
-        f"amber look closer, red wrong > {rule.atol:g}",
+        _(
+            "gradient check ({mode}, h={h}): green fine < {rtol}, "
+            "amber look closer, red wrong > {atol}"
+        ).format(mode=result.mode, h=f"{result.h:g}", rtol=f"{rule.rtol:g}", atol=f"{rule.atol:g}"),
         fontsize=10,
     )
     fig.tight_layout()
@@ -105,16 +111,16 @@ def gradcheck_markdown(result: Any, worst: int = 5) -> str:
     True
     """
     parts = [
-        f"# Gradient check: {result.verdict_line()}",
+        _("# Gradient check: {verdict}").format(verdict=result.verdict_line()),
         to_markdown(result.to_frame().drop(columns=["reason", "passed"])),
-        "## Reading bands",
+        _("## Reading bands"),
         to_markdown(band_counts(result)),
-        f"## Worst elements (up to {worst} per tensor)",
+        _("## Worst elements (up to {n} per tensor)").format(n=worst),
         to_markdown(worst_elements(result, worst), floatfmt=".10g"),
     ]
     notes = [*result.notes, *([result.dtype_warning] if result.dtype_warning else [])]
     if notes:
-        parts += ["## Notes", "\n".join(f"- {note}" for note in notes)]
+        parts += [_("## Notes"), "\n".join(f"- {note}" for note in notes)]
     return "\n\n".join(parts) + "\n"
 
 

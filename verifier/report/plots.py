@@ -24,7 +24,8 @@ every tick label's box cost more than drawing), plain-text decade tick labels (`
 no mathtext), no minor ticks, a legend at a fixed place (no ``loc="best"`` search), and
 axis limits set once from the data rounded out to whole decades.
 
-This module imports nothing from ``verifier``: it is a leaf that any layer may use.
+This module imports nothing from ``verifier`` but its messages (:mod:`verifier.i18n`) and a
+Hangul font for them (:mod:`verifier.report.fonts`): it is a leaf that any layer may use.
 
 >>> import pandas as pd
 >>> f = pd.DataFrame({"h": [1e-1, 1e-2, 1e-3], "abs_error": [1e-3, 1e-5, 0.0],
@@ -47,6 +48,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from verifier.i18n import _
+from verifier.report.fonts import speaks
 
 __all__ = [
     "METHOD_STYLES",
@@ -338,6 +342,7 @@ def _draw_panel(
     return handles, labels
 
 
+@speaks
 def error_figure(
     frame: Any,
     analysis: Any = None,
@@ -384,10 +389,10 @@ def error_figure(
     W, H = pw * ncols, ph * nrows
     m = _MARGINS
     fmt = FuncFormatter(_decade_label)
-    ylabel = "|estimate - exact|" if error == "abs_error" else error.replace("_", " ")
-    legend_title = "dashed: slope h^p   x: model best h"
+    ylabel = _("|estimate - exact|") if error == "abs_error" else error.replace("_", " ")
+    legend_title = _("dashed: slope h^p   x: model best h")
     if len(frame) and error in frame.columns and bool((frame[error] == 0).any()):
-        legend_title += "\nhollow on the floor: error exactly 0"
+        legend_title += "\n" + _("hollow on the floor: error exactly 0")
     ax_w, ax_h = pw - m["left"] - m["right"], ph - m["bottom"] - m["top"]
     last_legend: list[str] | None = None
     for k, (point, variable) in enumerate(keys):
@@ -411,11 +416,11 @@ def error_figure(
             axis.set_minor_locator(NullLocator())  # minor ticks cost time and add nothing here
         ax.tick_params(labelsize=8)
         at = point_text(point, variable)
-        what = f"{_plain(function)}  d/d{variable or 'x'}" if function else "error vs h"
-        title = f"{what} at {_plain(at)}" if at else what
+        what = f"{_plain(function)}  d/d{variable or 'x'}" if function else _("error vs h")
+        title = _("{what} at {point}").format(what=what, point=_plain(at)) if at else what
         # an explicit y: no search for the title position over the tick labels
         ax.set_title(title, fontsize=9, loc="left", y=1.0, pad=4)
-        ax.set_xlabel("step h", fontsize=9)
+        ax.set_xlabel(_("step h"), fontsize=9)
         ax.set_ylabel(ylabel, fontsize=9)
         # axis labels at fixed distances (inches) from the axes: placing them by the
         # tick labels' boxes means laying out every tick label twice
@@ -440,7 +445,7 @@ def error_figure(
                 framealpha=0.85,
             )
         if not len(data):
-            ax.text(0.5, 0.5, "no estimates", ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, _("no estimates"), ha="center", va="center", transform=ax.transAxes)
     return fig
 
 

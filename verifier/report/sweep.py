@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from verifier.errors import VerifierError
 from verifier.files import write_atomic
+from verifier.i18n import _
+from verifier.report.fonts import speaks
 
 if TYPE_CHECKING:
     from verifier.sweep import ErrorTable
@@ -58,7 +60,8 @@ PLOT_FORMATS = ("png", "svg")
 
 
 def _verdict_word(table: ErrorTable) -> str:
-    return {"pass": "passed", "fail": "FAILED"}.get(table.verdict, "inconclusive")
+    words = {"pass": _("passed"), "fail": _("FAILED")}
+    return words.get(table.verdict) or _("inconclusive")
 
 
 def summary_markdown(table: ErrorTable) -> str:
@@ -73,23 +76,25 @@ def summary_markdown(table: ErrorTable) -> str:
     from verifier.sweep import COLUMNS_NOTE, operator
 
     parts = [
-        f"# Error vs h: {markdown_code(table.function)}",
+        _("# Error vs h: {function}").format(function=markdown_code(table.function)),
         "",
-        "Reference: "
-        + ", ".join(
-            f"{operator(v, getattr(table, 'order', 1))} = {markdown_code(d)}"
-            for v, d in table.derivatives.items()
-        )
-        + " (rule engine, mpmath 30 digits at the exact float64 point).",
+        _(
+            "Reference: {derivatives} (rule engine, mpmath 30 digits at the exact float64 point)."
+        ).format(
+            derivatives=", ".join(
+                f"{operator(v, getattr(table, 'order', 1))} = {markdown_code(d)}"
+                for v, d in table.derivatives.items()
+            )
+        ),
         "",
         to_markdown(table.summary_frame()),
         "",
-        markdown_cell(COLUMNS_NOTE[0].upper() + COLUMNS_NOTE[1:]) + ".",
+        markdown_cell(_(COLUMNS_NOTE)[0].upper() + _(COLUMNS_NOTE)[1:]) + ".",
         "",
     ]
     parts += [f"- {markdown_cell(d)}" for d in table.diagnoses]
     if table.claim is not None:
-        parts += ["", "## Claimed derivative", "", to_markdown(table.claim.frame)]
+        parts += ["", _("## Claimed derivative"), "", to_markdown(table.claim.frame)]
     parts += ["", f"**{_verdict_word(table)}**", ""]
     return "\n".join(parts)
 
@@ -109,20 +114,27 @@ def summary_html(table: ErrorTable, *, plot: bool = True) -> str:
     img = ""
     if plot and len(table.frame):
         data = base64.b64encode(sweep_plot_bytes(table, "png")).decode("ascii")
-        img = f'<img alt="error vs h" src="data:image/png;base64,{data}">'
+        alt = escape_html(_("error vs h"))
+        img = f'<img alt="{alt}" src="data:image/png;base64,{data}">'
     claim = "" if table.claim is None else to_html(table.claim.frame)
     notes = "".join(f"<li>{escape_html(d)}</li>" for d in table.diagnoses)
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>error vs h: {escape_html(table.function)}</title></head><body>"
-        f"<p><b>f = {escape_html(table.function)}</b>: {_verdict_word(table)}</p>"
+        + "<title>"
+        + escape_html(_("error vs h: {function}").format(function=table.function))
+        + "</title></head><body>"
+        + f"<p><b>f = {escape_html(table.function)}</b>: {_verdict_word(table)}</p>"
         + to_html(table.summary_frame())
         + (f"<ul>{notes}</ul>" if notes else "")
         + claim
         + img
-        + "<h2>Analysis</h2>"
+        + "<h2>"
+        + escape_html(_("Analysis"))
+        + "</h2>"
         + to_html(table.analysis)
-        + "<h2>Estimates</h2>"
+        + "<h2>"
+        + escape_html(_("Estimates"))
+        + "</h2>"
         + to_html(table.frame)
         + "</body></html>\n"
     )
@@ -178,6 +190,7 @@ def sweep_json(table: ErrorTable) -> str:
     return to_json(sweep_dict(table), indent=2)
 
 
+@speaks
 def sweep_figure(table: ErrorTable) -> Any:
     """The log-log figure of the sweep (a bare matplotlib ``Figure`` on an Agg canvas).
 
@@ -218,9 +231,9 @@ def _claim_overlay(fig: Any, table: ErrorTable) -> None:
         rows = c[(c["point"] == point) & (c["variable"] == variable)] if point is not None else c
         for r in rows.itertuples(index=False):
             dist = abs(r.claimed - r.rule_engine)
-            what = f"claim {table.claim.claimed[r.variable]}"
+            what = _("claim {claim}").format(claim=table.claim.claimed[r.variable])
             if r.agrees:
-                ax.text(0.98, 0.04, f"{what}: equals the exact derivative", color="green",
+                ax.text(0.98, 0.04, _("{claim}: equals the exact derivative").format(claim=what), color="green",
                         fontsize=8, ha="right", transform=ax.transAxes, gid="claim_agrees")  # fmt: skip
                 continue
             if not math.isfinite(dist) or dist <= 0:  # undefined there, or below float64
@@ -234,7 +247,9 @@ def _claim_overlay(fig: Any, table: ErrorTable) -> None:
             ax.set_ylim(lo, hi)
             ax.set_yticks(decade_ticks(lo, hi))
             ax.axhline(dist, color="red", lw=1.6, ls="-", zorder=4, gid="claim")
-            label = f"{what}: |claimed - exact| = {format_number(dist, 3)}, MISMATCH"
+            label = _("{claim}: |claimed - exact| = {distance}, MISMATCH").format(
+                claim=what, distance=format_number(dist, 3)
+            )
             ax.annotate(label, (0.98, dist), xycoords=("axes fraction", "data"),
                         xytext=(0, 3), textcoords="offset points", ha="right", va="bottom",
                         fontsize=8, color="red", gid="claim_label", zorder=5,
@@ -292,6 +307,7 @@ def _higher_order_overlay(fig: Any, table: ErrorTable) -> None:
             ax.set_ylim(finite.min() / 10, min(ax.get_ylim()[1], finite.min() * 1e14))
 
 
+@speaks
 def kink_figure(kink: Any) -> Any:
     """The figure of a :class:`~verifier.sweep_kink.KinkSweep`: one panel per point, each
     method's estimate against h (log h, linear estimate), the left and right derivatives as
@@ -328,7 +344,8 @@ def kink_figure(kink: Any) -> Any:
             if not math.isfinite(value):
                 continue
             ax.axhline(value, color="0.25", ls="--", lw=1.0, gid=name, zorder=1)
-            ax.annotate(f"{name} derivative {format_number(value)}", (0.02, value),
+            words = {"left": _("left derivative {value}"), "right": _("right derivative {value}")}
+            ax.annotate(words[name].format(value=format_number(value)), (0.02, value),
                         xycoords=("axes fraction", "data"), va=va, fontsize=8, color="0.2",
                         xytext=(0, 3 if va == "bottom" else -3), textcoords="offset points")  # fmt: skip
         ys = [*data["estimate"].tolist(), side.left, side.right]
@@ -341,14 +358,17 @@ def kink_figure(kink: Any) -> Any:
             lo, hi = 10.0 ** math.floor(math.log10(h.min())), 10.0 ** math.ceil(math.log10(h.max()))
             ax.set_xlim(lo, hi)
             ax.set_xticks(decade_ticks(lo, hi))
-        ax.set_xlabel("step h", fontsize=9)
-        ax.set_ylabel(f"estimate of d/d{kink.variable}", fontsize=9)
+        ax.set_xlabel(_("step h"), fontsize=9)
+        ax.set_ylabel(_("estimate of d/d{variable}").format(variable=kink.variable), fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(True, alpha=0.3)
         at = f"{kink.variable} = {format_number(side.point)}"
-        ax.set_title(f"{kink.function} at {at}: {side.kind}, not differentiable\n"
-                     f"verdict: {kink.verdict} (no derivative to verify); one-sided estimates",
-                     fontsize=9, loc="left")  # fmt: skip
+        title = _(
+            "{function} at {at}: {kind}, not differentiable\n"
+            "verdict: {verdict} (no derivative to verify); one-sided estimates"
+        )
+        ax.set_title(title.format(function=kink.function, at=at, kind=side.kind,
+                                  verdict=kink.verdict), fontsize=9, loc="left")  # fmt: skip
         ax.legend(fontsize=7, loc="center right", framealpha=0.85)
     return fig
 
@@ -359,7 +379,7 @@ def write_kink_report(kink: Any, out_dir: str | Path, *, plot: bool = True) -> l
     from verifier.report.tables import markdown_code, to_csv, to_markdown
 
     out = Path(out_dir)
-    md = [f"# One-sided estimates at a kink: {markdown_code(kink.function)}", "",
+    md = [_("# One-sided estimates at a kink: {function}").format(function=markdown_code(kink.function)), "",
           to_markdown(kink.sides), "", *(f"- {x}" for x in kink.summary().splitlines()[1:]),
           ""]  # fmt: skip
     written = [out / "estimates.csv", out / FILE_NAMES["md"]]

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from verifier.files import write_atomic
+from verifier.i18n import _
+from verifier.report.fonts import speaks
 from verifier.report.gradcheck import new_figure
 from verifier.report.plots import figure_bytes
 from verifier.report.tables import to_csv, to_markdown
@@ -31,6 +33,7 @@ from verifier.report.tables import to_csv, to_markdown
 __all__ = ["digits_figure", "digits_markdown", "write_digits"]
 
 
+@speaks
 def digits_figure(study: Any, tc: Any | None = None) -> Any:
     """Loss against step per rate; backprop and numeric-gradient curves (if ``tc``)."""
     fig = new_figure(12 if tc is not None else 6.5, 4.8)
@@ -38,25 +41,32 @@ def digits_figure(study: Any, tc: Any | None = None) -> Any:
     ax = axes[0]
     for run in study.runs:
         y = np.clip(np.where(np.isfinite(run.losses), run.losses, np.nan), 1e-6, 1e6)
-        acc = "n/a" if not np.isfinite(run.test_accuracy) else f"{run.test_accuracy:.1%}"
-        ax.semilogy(np.arange(y.size), y, label=f"lr={run.lr:g}: {run.regime}, test {acc}")
+        acc = _("n/a") if not np.isfinite(run.test_accuracy) else f"{run.test_accuracy:.1%}"
+        label = _("lr={lr}: {regime}, test {accuracy}")
+        ax.semilogy(
+            np.arange(y.size),
+            y,
+            label=label.format(lr=f"{run.lr:g}", regime=run.regime, accuracy=acc),
+        )
     n_train, n_test = study.runs[0].sizes
-    ax.set_xlabel("step (full batch)")
-    ax.set_ylabel("training loss (cross-entropy)")
-    ax.set_title(
-        f"digits, TwoLayerNet 64-{study.runs[0].hidden}-10 ({n_train} train, {n_test} test)"
-    )
+    ax.set_xlabel(_("step (full batch)"))
+    ax.set_ylabel(_("training loss (cross-entropy)"))
+    title = _("digits, TwoLayerNet 64-{hidden}-10 ({n_train} train, {n_test} test)")
+    ax.set_title(title.format(hidden=study.runs[0].hidden, n_train=n_train, n_test=n_test))
     ax.legend(fontsize=8)
     if tc is not None:
         ax = axes[1]
         steps = np.arange(tc.losses_analytic.size)
-        ax.plot(steps, tc.losses_analytic, "o-", label="backprop gradient")
-        ax.plot(steps, tc.losses_numeric, "x--", label="numeric gradient (full)")
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
+        ax.plot(steps, tc.losses_analytic, "o-", label=_("backprop gradient"))
+        ax.plot(steps, tc.losses_numeric, "x--", label=_("numeric gradient (full)"))
+        ax.set_xlabel(_("step"))
+        ax.set_ylabel(_("loss"))
+        title = _(
+            "backprop vs numeric gradients, {n} images, lr={lr}\n"
+            "max relative gap {gap} (rtol {rtol})"
+        )
         ax.set_title(
-            f"backprop vs numeric gradients, {tc.batch} images, lr={tc.lr:g}\n"
-            f"max relative gap {tc.max_gap:.1e} (rtol {tc.rtol:g})"
+            title.format(n=tc.batch, lr=f"{tc.lr:g}", gap=f"{tc.max_gap:.1e}", rtol=f"{tc.rtol:g}")
         )
         ax.legend()
     fig.tight_layout()
@@ -71,13 +81,17 @@ def digits_markdown(study: Any, tc: Any | None = None) -> str:
     True
     """
     parts = [
-        "# Handwritten digits: learning-rate study (backprop)",
+        _("# Handwritten digits: learning-rate study (backprop)"),
         to_markdown(study.to_frame(), floatfmt=".4g"),
     ]
     if tc is not None:
-        verdict = "coincide" if tc.coincide else "DIFFER"
+        heading = (
+            _("## Backprop against numeric gradients ({n} images): curves coincide")
+            if tc.coincide
+            else _("## Backprop against numeric gradients ({n} images): curves DIFFER")
+        )
         parts += [
-            f"## Backprop against numeric gradients ({tc.batch} images): curves {verdict}",
+            heading.format(n=tc.batch),
             to_markdown(tc.to_frame(), floatfmt=".6g"),
         ]
     return "\n\n".join(parts) + "\n"
