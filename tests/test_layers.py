@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "verifier"
 
 # text -> expression -> derivative and estimates -> comparison -> tables -> reports -> CLI
 LEVELS: dict[str, int] = {
+    "_package": -1,  # the package object's class (verifier/__init__.py only)
     "i18n": -1,  # the message catalogs: every module may speak through them
     "errors": 0,
     "files": 1,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
 from typing import Any
+
+from verifier._package import Package
 
 __version__ = "0.1.0"
 
@@ -121,19 +122,5 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-class _Package(types.ModuleType):
-    """The ``verifier`` package, whose ``sweep`` is a function and also a submodule's name.
-
-    The import system binds a submodule to its package's attribute when it first loads it, so
-    ``from verifier.sweep import ErrorTable`` anywhere would replace the function
-    ``verifier.sweep`` with the module, depending on what was imported first.  The module
-    stays in ``sys.modules["verifier.sweep"]``, where ``import`` and ``from`` find it.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "sweep" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+# `verifier.sweep` is the function, whatever submodule was imported first (see _package.py)
+sys.modules[__name__].__class__ = Package
