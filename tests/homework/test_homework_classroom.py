@@ -101,9 +101,9 @@ def test_dedupe_grades_identical_answers_once(monkeypatch):
     calls = []
     real = classroom.grade_batch
 
-    def counting(problem, answers, time_limit=2.0):
+    def counting(problem, answers, time_limit=2.0, lang=None):
         calls.append(len(answers))
-        return real(problem, answers, time_limit)
+        return real(problem, answers, time_limit, lang)
 
     monkeypatch.setattr(classroom, "grade_batch", counting)
     subs = pd.DataFrame(
