@@ -39,3 +39,20 @@ def client(tmp_path: Path, **settings: object) -> Iterator[object]:
     app = create_app(Settings(**options))
     with TestClient(app) as c:
         yield c
+
+
+def slow_check_unit(req: dict) -> dict:
+    """``check_unit``, except that the answer ``slow`` holds its worker until its budget ends.
+
+    A unit of known length: how long a real hard answer takes depends on the machine, and a
+    fast machine finished one before the requests sent after it.  This one runs in a pool
+    worker like any check and is stopped the same way (killed past the time limit: a 503).
+    """
+    import time
+
+    from verifier.serve.work import check_unit
+
+    if req.get("answer") == "slow":
+        while True:
+            time.sleep(0.05)
+    return check_unit(req)
