@@ -333,10 +333,10 @@ def judge_order(
         return OrderJudgement(
             "inconclusive", rule.name, "unfitted", math.nan, _("no finite estimate")
         )
-    # exact: the error is at the round-off level at every step (10x slack for f's own ulps)
-    floor = 10 * ro + 4 * EPS * max(scale, 1e-300)
-    if np.all(err[valid] <= floor[valid]):
-        return OrderJudgement("pass", "exact", "exact", math.nan, _(POLICY["exact"].reason))
+    floor = 10 * ro + 4 * EPS * max(scale, 1e-300)  # round-off level (10x slack: f's own ulps)
+    if np.all(err[valid] <= floor[valid]):  # exact: at that level at every step
+        rule = POLICY["exact"]
+        return OrderJudgement("pass", "exact", "exact", math.nan, _(rule.reason))
     measurable = valid & (err > 0) & (err >= 100 * ro)
     if measurable.sum() < 3:
         measurable = valid & (err > 0) & (err >= 10 * ro)

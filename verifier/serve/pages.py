@@ -92,9 +92,10 @@ _HEADINGS = {  # translated where shown
 def _result(grade: dict[str, Any] | None, failed: WorkFailed | None) -> dict[str, Any]:
     """What the feedback section shows, from a grade or a failure."""
     if failed is not None and grade is None:
+        verdict = "busy" if failed.status == 503 else "invalid"
         return {
-            "verdict": "busy" if failed.status == 503 else "invalid",
-            "heading": _(_HEADINGS["busy" if failed.status == 503 else "invalid"]),
+            "verdict": verdict,
+            "heading": _(_HEADINGS[verdict]),  # no literal inside _(): old extractors take it
             "error": failed.error,
             "warnings": [],
             "points": None,
