@@ -363,20 +363,16 @@ def run_bounded(
         )
     if setup is not None:
         try:
-            with _backstop(setup_seconds or seconds, N_("the setup")):
+            with budget(setup_seconds or seconds, N_("the setup"), grace=GRACE):
                 setup[0](*setup[1:])
         except Exception as exc:  # noqa: BLE001  the setup's failure is every item's result
             return [exc] * len(items)
     out: list[Any] = []
     for item in items:
         try:
-            with _backstop(seconds, what):  # as the pool's kill: the unit's own limit goes first
+            # as the pool's kill: the unit's own limit (``seconds``) goes first, this one GRACE later
+            with budget(seconds, what, grace=GRACE):
                 out.append(fn(item))
         except Exception as exc:  # noqa: BLE001  a unit's failure is its result
             out.append(exc)
     return out
-
-
-def _backstop(seconds: float, what: str) -> budget:
-    # as the pool's kill: the unit's own limit (``seconds``) goes first, this one GRACE later
-    return budget(seconds, what, grace=GRACE)

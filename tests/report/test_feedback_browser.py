@@ -11,11 +11,11 @@ tests; with ``CI=true`` it fails them (.ci/run installs Debian's chromium).
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from required_tools import require
 from test_report_browser import CHROMIUM, chromium
 
 from verifier.homework.classroom import grade_class, load_problems
@@ -28,10 +28,7 @@ HANGUL = re.compile("[\uac00-\ud7a3]")
 
 @pytest.fixture(autouse=True)
 def _browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium")
-        pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
+    require(CHROMIUM, "chromium", "chromium")
 
 
 CHECK = """

@@ -8,12 +8,12 @@ pdflatex fails the test; elsewhere it skips.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from required_tools import require
 
 from verifier.cli import main
 from verifier.suite.run import collect
@@ -24,10 +24,7 @@ PDFLATEX = shutil.which("pdflatex")
 
 @pytest.fixture(autouse=True)
 def _engine():
-    if PDFLATEX is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base")
-        pytest.skip("pdflatex is not installed (Debian: apt-get install texlive-latex-base)")
+    require(PDFLATEX, "pdflatex", "texlive-latex-base")
 
 
 def compile_tex(path: Path) -> None:
