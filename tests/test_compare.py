@@ -8,6 +8,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verifier.compare import compare, relative_error, split_high_precision
 
@@ -115,3 +117,31 @@ def test_relative_error_helper_and_validation():
     with pytest.raises(ValueError):
         compare([1.0], [1.0], rtol=-1)
     assert math.isinf(float(relative_error(1.0, np.nan)))
+
+
+# The screen never contradicts compare: whatever it calls apart, compare fails.
+@settings(max_examples=300, deadline=None)
+@given(
+    ref=st.floats(-1e12, 1e12, allow_nan=False),
+    rel=st.one_of(st.floats(-1e-3, 1e-3), st.floats(-1e-7, 1e-7)),
+    rtol=st.sampled_from([1e-15, 1e-12, 1e-7, 1e-3]),
+    atol=st.sampled_from([0.0, 1e-300, 1e-12, 1e-3]),
+    digits=st.booleans(),
+)
+def test_clearly_apart_only_where_compare_fails(ref, rel, rtol, atol, digits):
+    import mpmath
+
+    from verifier.compare import clearly_apart
+
+    est = ref * (1 + rel) + rel  # near the reference, at every scale
+    reference = mpmath.mpf(ref) + mpmath.mpf(ref) * mpmath.mpf("1e-25") if digits else ref
+    if clearly_apart([reference], [est], rtol=rtol, atol=atol):
+        assert not compare([reference], [est], rtol=rtol, atol=atol).ok
+
+
+def test_clearly_apart_sees_a_plain_mismatch_and_passes_over_what_it_cannot_judge():
+    from verifier.compare import clearly_apart
+
+    assert clearly_apart([3.0, 12.0], [3.0, 15.0], rtol=1e-12)
+    assert not clearly_apart([3.0], [3.0 + 1e-13], rtol=1e-12)  # compare's business
+    assert not clearly_apart([float("inf")], [1.0]) and not clearly_apart([None], [1.0])

@@ -27,6 +27,7 @@ float64 estimate, not the error of rounding the reference to float64.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,3 +208,36 @@ def relative_error(reference: Any, estimate: Any, *, atol: float = DEFAULT_ATOL)
     0.09090909090909098
     """
     return compare(reference, estimate, atol=atol).rel_error
+
+
+def clearly_apart(
+    reference: Any, estimate: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+) -> bool:
+    """True when some element is so far off that :func:`compare` must fail it: a cheap screen
+    in float64 that lets a caller skip the exact comparison of a clear mismatch.
+
+    An element counts only when both values are finite floats and ``|e - r|`` is more than
+    ``SCREEN`` times what :func:`compare` (without ``floor``) lets pass, ``max(atol, rtol *
+    max(|r|, |e|))``, plus 1e-15 |r| for float64's rounding of an exact reference (half an
+    ulp is 1.1e-16 of it): so a pair :func:`compare` passes is never apart.  False says
+    nothing: compare them.
+
+    >>> clearly_apart([1.0, 2.0], [1.0, 2.5], rtol=1e-12), clearly_apart([1.0], [1.0 + 1e-9])
+    (True, False)
+    """
+    refs, ests = np.broadcast_arrays(np.asarray(reference, dtype=object), np.asarray(estimate))
+    for ref, est in zip(refs.ravel(), ests.ravel(), strict=True):
+        try:
+            r, e = float(ref), float(est)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if not (math.isfinite(r) and math.isfinite(e)):
+            continue
+        allowed = max(float(atol), float(rtol) * max(abs(r), abs(e)))
+        if abs(e - r) > SCREEN * allowed + 1e-15 * abs(r):
+            return True
+    return False
+
+
+#: how much looser than the tolerance :func:`clearly_apart` is (its margin for float rounding)
+SCREEN = 1e4

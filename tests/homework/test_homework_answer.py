@@ -123,3 +123,20 @@ def test_shown_answer():
     assert len(shown_answer("x" * (MAX_ANSWER_LENGTH + 1))) == 203
     assert shown_answer(sympy.Symbol("x", positive=True) ** 2) == "x^2"
     assert shown_answer(b"2x") == "b'2x'"
+
+
+def test_a_read_answer_is_kept_per_language():
+    # read_answer is cached (the service reads an answer to judge it and again to show it):
+    # the warnings come back in the language of the caller, not of the first reader
+    from verifier.homework.answer import clear_cache
+    from verifier.i18n import use_language
+
+    clear_cache()
+    with use_language("ko"):
+        ko = read_answer("1/2x")
+    with use_language("en"):
+        en = read_answer("1/2x")
+        assert read_answer("1/2x") is en  # the second reading is the cached one
+    assert ko.expr == en.expr and ko.warnings and en.warnings
+    assert ko.warnings != en.warnings
+    assert all(ord(c) < 128 for w in en.warnings for c in w)

@@ -23,7 +23,7 @@ import sympy
 
 from verifier.errors import ParseError, VerifierError
 from verifier.expr.latex import looks_like_latex, strip_delimiters
-from verifier.i18n import _
+from verifier.i18n import _, language
 
 __all__ = [
     "MAX_ANSWER_LENGTH",
@@ -228,12 +228,18 @@ def read_as(expr: sympy.Expr) -> str:
     return text
 
 
+#: (text, variable, variables, language) -> Answer: the service reads an answer to judge it
+#: and again to show it; a class types the same answers
+_READ: dict[tuple[str, str, tuple[str, ...], str], Answer] = {}
+
+
 def clear_cache() -> None:
-    """Forget the cached "read as" texts.
+    """Forget the cached "read as" texts and read answers.
 
     >>> clear_cache()
     """
     _READ_AS.clear()
+    _READ.clear()
 
 
 def shown_answer(answer: Any) -> str:
@@ -312,6 +318,10 @@ def read_answer(
                 n=len(answer), MAX_ANSWER_LENGTH=MAX_ANSWER_LENGTH
             )
         )
+    key = (answer, variable, names, language())
+    hit = _READ.get(key)
+    if hit is not None:
+        return hit
     typed = _LABEL.sub("", answer, count=1)
     notation = "latex" if looks_like_latex(typed) else "plain"
     rhs = split_equation(strip_delimiters(typed) if notation == "latex" else typed, variable, names)
@@ -322,7 +332,11 @@ def read_answer(
         raise ParseError(_("the answer is empty"), text=answer, hint=_("type the derivative"))
     parsed = parse_with_warnings(rhs, names, notation=notation)
     shown = _as_typed(parsed.expr, rhs)
-    return Answer(answer, parsed.expr, tuple(parsed.warnings), shown, notation, constant)
+    read = Answer(answer, parsed.expr, tuple(parsed.warnings), shown, notation, constant)
+    if len(_READ) >= 20_000:
+        _READ.clear()
+    _READ[key] = read
+    return read
 
 
 def _as_typed(expr: sympy.Expr, text: str) -> str:

@@ -94,13 +94,14 @@ def _names(req: dict[str, Any]) -> tuple[str, tuple[str, ...] | None]:
     return variable, variables
 
 
-def _shown(expr: Any) -> dict[str, str]:
-    """An expression three ways: homework text, LaTeX, MathML."""
+def _shown(expr: Any, text: str | None = None) -> dict[str, str]:
+    """An expression three ways: homework text (``text`` when already known), LaTeX, MathML."""
     from verifier.report.mathml import to_mathml
     from verifier.symbolic.notation import format_expr
     from verifier.symbolic.steps import latex_expr
 
-    return {"text": format_expr(expr), "latex": latex_expr(expr), "mathml": to_mathml(expr)}
+    text = format_expr(expr) if text is None else text
+    return {"text": text, "latex": latex_expr(expr), "mathml": to_mathml(expr)}
 
 
 def _read(req: dict[str, Any]) -> dict[str, Any]:
@@ -109,8 +110,7 @@ def _read(req: dict[str, Any]) -> dict[str, Any]:
     variable, variables = _names(req)
     read = read_answer(req["answer"], variable, variables)
     return {
-        **_shown(read.expr),
-        "text": read.read_as,
+        **_shown(read.expr, read.read_as),
         "notation": read.notation,
         "warnings": list(read.warnings),
     }
