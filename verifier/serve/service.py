@@ -21,6 +21,7 @@ from verifier.i18n import N_, _, resolve_language, use_language
 from verifier.serve.db import Database
 from verifier.serve.settings import Settings
 from verifier.serve.work import PRELOAD, ResultCache, WorkFailed, cache_key, check_unit, run_unit
+from verifier.workers import SETTLE_UNITS, settle_garbage
 
 __all__ = ["Service"]
 
@@ -48,6 +49,7 @@ class Service:
         self.cache = ResultCache(settings.cache_size)
         self.limiter: anyio.CapacityLimiter | None = None
         self.shown: dict[str, dict[str, str]] = {}
+        self._fresh = 0  # results computed (not from the cache), for the garbage collector
 
     def open(self) -> None:
         """Migrate the database, start the worker processes, show each problem's function."""
@@ -64,6 +66,7 @@ class Service:
         for pid, problem in self.problems.items():
             expr = parse(problem.function, variables=problem.all_variables())
             self.shown[pid] = {"text": format_expr(expr), "mathml": to_mathml(expr)}
+        settle_garbage()  # the modules and problems: never walked by the garbage collector again
 
     def close(self) -> None:
         """Stop the workers and release the database."""
@@ -84,6 +87,9 @@ class Service:
         key = cache_key(kind, req)
         hit = self.cache.get(key)
         if hit is None:
+            self._fresh += 1
+            if self._fresh % SETTLE_UNITS == 0:  # the cache's new entries, frozen in passing
+                settle_garbage()
             call = functools.partial(self._work, kind, unit, req)
             try:
                 hit = ("ok", await anyio.to_thread.run_sync(call, limiter=self.limiter))
