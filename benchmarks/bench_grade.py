@@ -153,7 +153,7 @@ def one_run(subs: Path, problems: Path, jobs: int) -> dict:
     if jobs == 1:
         graded = grade_class(subs, problems)
     else:  # what `verifier grade --jobs N` does: N threads driving N killable worker processes
-        with local_executor(jobs, ("verifier.homework.classroom",)) as pool:
+        with local_executor(jobs, ("verifier.homework.classroom:warm_up",)) as pool:
             probe = _Probe(pool, own)
             graded = grade_class(subs, problems, executor=probe)
             idle = probe.idle_estimate(o0, own())

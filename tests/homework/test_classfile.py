@@ -306,3 +306,27 @@ def test_any_text_round_trips_in_every_supported_encoding(tmp_path, name, answer
     frame = read_submissions(path)
     assert frame["이름"].tolist() == [name] and frame["답"].tolist() == [answer]
     assert frame["_error"].tolist() == [""]
+
+
+def test_a_class_table_grades_as_its_dataframe_does(tmp_path):
+    # grade_class reads a path without pandas (a ClassTable) and makes the frame while the
+    # work is out: the same rows, columns and verdicts as from read_submissions' DataFrame
+    from verifier.homework.classfile import read_class_table
+
+    rows = [
+        ["학번", "문제", "답"],
+        ["1", "p", "2x"],
+        ["2", "p", "x^2"],
+        ["3", "q", "1"],
+        ["4", "p"],
+    ]
+    path = _csv(tmp_path / "class.csv", rows, "cp949")
+    problems = [Problem("p", "x^2")]
+    table = read_class_table(path)
+    assert table.encoding == "CP949" and table.columns["answer"] == "답"
+    assert table.keys()[0] == ("", "p", "2x") and table.keys()[3][0]  # the short row's error
+    from_path = grade_class(path, problems)
+    from_frame = grade_class(read_submissions(path), problems, columns=table.columns)
+    assert from_path.columns.tolist() == from_frame.columns.tolist()
+    assert from_path.drop(columns="seconds").equals(from_frame.drop(columns="seconds"))
+    assert from_path["verdict"].tolist() == ["correct", "incorrect", "error", "error"]

@@ -104,13 +104,13 @@ def _executor(jobs: int, scheduler: str | None) -> Iterator[Executor | None]:
     from verifier.workers import local_executor
 
     # N threads each drive one worker process of the killable pool (started once, fed chunks)
-    with local_executor(jobs, ("verifier.homework.classroom",)) as threads:
+    with local_executor(jobs, ("verifier.homework.classroom:warm_up",)) as threads:
         yield threads
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade the class, write the reports, print a summary; return the exit code."""
-    from verifier.homework.classfile import parse_columns, read_submissions
+    from verifier.homework.classfile import parse_columns, read_class_table
     from verifier.homework.classroom import grade_class, load_problems
     from verifier.report.classpage import write_feedback
     from verifier.report.grades import write_grades
@@ -119,19 +119,19 @@ def run(args: argparse.Namespace) -> int:
     problems = load_problems(args.problems)
     given = {"student": args.student_col, "problem": args.problem_col, "answer": args.answer_col}
     columns = {**parse_columns(args.columns), **{k: v for k, v in given.items() if v}}
-    submissions = read_submissions(
-        args.submissions, columns=columns, encoding=args.encoding, sheet=args.sheet
-    )
     out = Path(args.out) if args.out else Path("reports") / Path(args.submissions).stem
     check_out_dir(out)
     start = time.perf_counter()
-    with _executor(args.jobs, args.scheduler) as ex:
+    with _executor(args.jobs, args.scheduler) as ex:  # --jobs: workers warm up while we read
+        submissions = read_class_table(  # no pandas yet: it is imported while the workers grade
+            args.submissions, columns=columns, encoding=args.encoding, sheet=args.sheet
+        )
         graded = grade_class(
             submissions,
             problems,
             executor=ex,
             time_limit=args.time_limit,
-            columns=submissions.attrs["columns"],
+            columns=submissions.columns,
             progress=(not args.quiet) and sys.stderr.isatty(),
         )
     elapsed = time.perf_counter() - start
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         lines.append(
             _("read {path} as {encoding}").format(
-                path=args.submissions, encoding=submissions.attrs["encoding"]
+                path=args.submissions, encoding=submissions.encoding
             )
         )
         lines += [_("wrote {path}").format(path=p) for p in paths.values()]

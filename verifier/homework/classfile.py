@@ -52,12 +52,14 @@ from verifier.i18n import N_, _
 __all__ = [
     "COLUMN_NAMES",
     "DEFAULT_COLUMNS",
+    "ClassTable",
     "ENCODINGS",
     "RESERVED_COLUMNS",
     "ErrorSummary",
     "detect_encoding",
     "error_summary",
     "parse_columns",
+    "read_class_table",
     "read_submissions",
 ]
 
@@ -215,6 +217,42 @@ def _is_workbook(path: Path, head: bytes) -> bool:
     return path.suffix.lower() in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04")
 
 
+@dataclass
+class ClassTable:
+    """A class file as read, before pandas (:meth:`to_frame` is what :func:`read_submissions`
+    returns): one dict per row with content (``_line``, the header's names, ``_error``), the
+    header, the columns found per role, the encoding shown and the warnings.
+
+    Grading starts from it, so the work goes out to the workers while pandas is imported.
+    """
+
+    records: list[dict[str, Any]]
+    header: list[str]
+    columns: dict[str, str]
+    encoding: str
+    warnings: list[str]
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        """(error, problem, answer) of each row, as text.
+
+        >>> ClassTable([{"_line": 2, "p": "p1", "a": "2x", "_error": ""}], ["p", "a"],
+        ...            {"problem": "p", "answer": "a"}, "UTF-8", []).keys()
+        [('', 'p1', '2x')]
+        """
+        p, a = self.columns["problem"], self.columns["answer"]
+        return [(str(r["_error"]), str(r.get(p, "")), str(r.get(a, ""))) for r in self.records]
+
+    def to_frame(self):
+        """The rows as a DataFrame of text (``attrs``: columns, encoding, warnings)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.records, columns=["_line", *self.header, "_error"]).fillna("")
+        frame.attrs["warnings"] = list(self.warnings)
+        frame.attrs["columns"] = dict(self.columns)
+        frame.attrs["encoding"] = self.encoding
+        return frame
+
+
 def read_submissions(
     path: str | os.PathLike[str],
     *,
@@ -238,8 +276,24 @@ def read_submissions(
     >>> read_submissions(p)[["student", "_error"]].values.tolist()
     [['ann', ''], ['bob', 'row has 2 fields, expected 3']]
     """
-    import pandas as pd
+    return read_class_table(path, columns=columns, encoding=encoding, sheet=sheet).to_frame()
 
+
+def read_class_table(
+    path: str | os.PathLike[str],
+    *,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> ClassTable:
+    """:func:`read_submissions` without pandas: the rows as a :class:`ClassTable`.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text("student,problem,answer\\nann,p1,2x\\n")
+    >>> read_class_table(p).keys()
+    [('', 'p1', '2x')]
+    """
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -329,7 +383,6 @@ def read_submissions(
     cols = _resolve_columns(p, header, columns or {})
     damaged = shown if any(UNDECODED.search(f) for r in rows for f in r.fields) else ""
     records = [_validate(row, header, cols, damaged) for row in rows if _has_content(row)]
-    frame = pd.DataFrame(records, columns=["_line", *header, "_error"]).fillna("")
     swallowed = sum(b - a for a, b in spans)
     if swallowed:
         warnings.append(
@@ -338,10 +391,7 @@ def read_submissions(
                 '{line}): check for a stray " in the file'
             ).format(path=p, n=swallowed, line=spans[0][0])
         )
-    frame.attrs["warnings"] = warnings
-    frame.attrs["columns"] = cols
-    frame.attrs["encoding"] = shown
-    return frame
+    return ClassTable(records, header, dict(cols), shown, warnings)
 
 
 def _has_content(row: _Row) -> bool:

@@ -26,7 +26,13 @@ from typing import Any
 
 from verifier.errors import VerifierError
 from verifier.homework.answer import one_line
-from verifier.homework.classfile import DEFAULT_COLUMNS, RESERVED_COLUMNS, read_submissions
+from verifier.homework.classfile import (
+    DEFAULT_COLUMNS,
+    RESERVED_COLUMNS,
+    ClassTable,
+    read_class_table,
+    read_submissions,
+)
 from verifier.homework.judge import ANSWER_WORK, check_answer
 from verifier.homework.prepared import prepare
 from verifier.homework.problems import Problem, load_problems
@@ -85,6 +91,26 @@ def _grade_item(item: tuple[Problem, str, float]) -> dict[str, Any]:
 
 def _prepare_problem(problem: Problem) -> None:
     prepare(problem.function, problem.variable, problem.all_variables())
+
+
+#: a few answers graded by :func:`warm_up`: a product rule, a mistake, an invalid answer
+_WARM_UP = (
+    Problem("warm-up", "x^2 sin(x)"),
+    ("2x sin(x) + x^2 cos(x)", "2x cos(x)", "x^3/3", "2x +"),
+)
+
+
+def warm_up() -> None:
+    """Grade a few answers once, so the first batch in a new worker process does not also pay
+    for the first use of the parser, the judge and sympy's caches (~0.1 s).
+
+    ``verifier grade --jobs N`` starts its workers with ``verifier.homework.classroom:warm_up``
+    (see :class:`verifier.workers.WorkerPool`): they warm up while the class file is read.
+
+    >>> warm_up()
+    """
+    problem, answers = _WARM_UP
+    grade_batch(problem, answers)
 
 
 def grade_batch(
@@ -151,7 +177,8 @@ def grade_class(
 ):
     """Grade a class: one output row per submission row, in input order.
 
-    ``submissions``: a CSV path or a DataFrame (as :func:`read_submissions` returns);
+    ``submissions``: a class file's path, a :class:`ClassTable` or a DataFrame (as
+    :func:`read_submissions` returns);
     ``problems``: a TOML path (see :func:`load_problems`) or Problems.  Identical
     (problem, answer) pairs are graded once; work is sent to ``executor`` (any
     ``concurrent.futures.Executor``: a process pool, ``distributed.Client.get_executor()``)
@@ -177,8 +204,11 @@ def grade_class(
     else:
         probs = {p.id: p for p in problems}
     if isinstance(submissions, str | os.PathLike):
-        frame = read_submissions(submissions, columns=columns)
-        cols = frame.attrs["columns"]  # the columns found by name (student, 학번, ...)
+        submissions = read_class_table(submissions, columns=columns)
+    table, frame = None, None
+    if isinstance(submissions, ClassTable):  # the frame is made while the workers grade
+        table, cols = submissions, submissions.columns  # found by name (student, 학번, ...)
+        warnings, keys = table.warnings, table.keys()
     else:
         frame = submissions.copy()
         missing = [name for name in cols.values() if name not in frame.columns]
@@ -186,15 +216,15 @@ def grade_class(
             raise VerifierError(f"submissions have no column {', '.join(missing)}")
         if "_error" not in frame.columns:
             frame["_error"] = ""
-    warnings = frame.attrs.get("warnings", [])
-    keys = list(
-        zip(
-            frame["_error"].astype(str),
-            frame[cols["problem"]].astype(str),
-            frame[cols["answer"]].astype(str),
-            strict=True,
+        warnings = frame.attrs.get("warnings", [])
+        keys = list(
+            zip(
+                frame["_error"].astype(str),
+                frame[cols["problem"]].astype(str),
+                frame[cols["answer"]].astype(str),
+                strict=True,
+            )
         )
-    )
     n = len(keys)
     verdict = [""] * n
     reason = [""] * n
@@ -224,6 +254,8 @@ def grade_class(
         (pid, chunk, ex.submit(grade_batch, probs[pid], chunk, time_limit, language()))
         for pid, chunk in tasks
     ]
+    if frame is None:  # pandas is imported here, while the executor's workers grade
+        frame = table.to_frame()
     bar = None
     if progress:
         from tqdm import tqdm
