@@ -50,3 +50,42 @@ def test_a_slow_answer_does_not_stall_the_others(tmp_path, monkeypatch):
     finally:
         service.close()
     assert finished[-1] == "slow" and set(finished[:-1]) == {"health", "cached", "fresh"}
+
+
+def test_functions_not_met_yet_leave_a_worker_to_the_others(tmp_path, monkeypatch):
+    # two slow answers to functions the service has not met would hold both workers; work on
+    # new functions is let in one at a time (workers - 1), so a known function still gets one
+    monkeypatch.setattr(verifier.serve.api, "check_unit", slow_check_unit)
+    app = create_app(
+        Settings(database=f"sqlite:///{tmp_path / 'db.sqlite'}", rate=0, workers=2, time_limit=2)
+    )
+    service = app.state.service
+    service.open()
+    finished: list[str] = []
+
+    async def ask(http, name, body):
+        r = await http.post("/api/check", json=body)
+        finished.append(name)
+        return r
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+            known = {"function": "x^2", "answer": "2x"}
+            assert (await http.post("/api/check", json=known)).status_code == 200
+            assert "x^2" in service.met and "x^5" not in service.met
+            slow = [
+                asyncio.create_task(ask(http, f, {"function": f, "answer": "slow"}))
+                for f in ("x^5", "x^7")
+            ]
+            await asyncio.sleep(0.3)  # one slow unit in a worker, the other held back
+            quick = await ask(http, "known", {"function": "x^2", "answer": "x + x"})
+            assert quick.status_code == 200 and quick.json()["verdict"] == "correct"
+            assert [(await s).status_code for s in slow] == [503, 503]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        service.close()
+    assert finished[0] == "known"
+    assert "x^5" not in service.met  # a function whose work failed is not remembered as met

@@ -3,7 +3,10 @@
 :meth:`Service.run` is how every endpoint gets work done: a cached result at once, else the
 unit runs in the killable pool (:func:`verifier.serve.work.run_unit`) from a thread of the
 service's own limiter, so the event loop never waits for an answer and a slow answer only
-holds the worker it runs in, until its budget is spent.
+holds the worker it runs in, until its budget is spent.  Work on a function the service has
+not met yet (preparing it can take a worker most of a second) is let into at most all
+workers but one at a time (:attr:`Service.unmet`), so answers to known functions always have
+a worker.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from verifier.workers import SETTLE_UNITS, settle_garbage
 __all__ = ["Service"]
 
 #: the words a budget names, per kind of work
+#: functions the service remembers having met (the commonest stay: a class works on a few)
+MET_FUNCTIONS = 10_000
+
 _WHAT = {
     "check": N_("checking the answer"),
     "read": N_("reading the answer"),
@@ -48,6 +54,8 @@ class Service:
         self.db = Database(settings.database)
         self.cache = ResultCache(settings.cache_size)
         self.limiter: anyio.CapacityLimiter | None = None
+        self.unmet: anyio.CapacityLimiter | None = None  # work on functions not met yet
+        self.met: dict[str, None] = {}  # functions prepared (bounded, oldest forgotten)
         self.shown: dict[str, dict[str, str]] = {}
         self._fresh = 0  # results computed (not from the cache), for the garbage collector
 
@@ -63,9 +71,11 @@ class Service:
             importlib.import_module(name)
         shared_pool(PRELOAD, size=self.settings.workers).start()
         self.limiter = anyio.CapacityLimiter(max(4, 8 * self.settings.workers))
+        self.unmet = anyio.CapacityLimiter(max(1, self.settings.workers - 1))
         for pid, problem in self.problems.items():
             expr = parse(problem.function, variables=problem.all_variables())
             self.shown[pid] = {"text": format_expr(expr), "mathml": to_mathml(expr)}
+            self._meet(problem.function)  # the teacher's functions: never held back
         settle_garbage()  # the modules and problems: never walked by the garbage collector again
 
     def close(self) -> None:
@@ -91,8 +101,14 @@ class Service:
             if self._fresh % SETTLE_UNITS == 0:  # the cache's new entries, frozen in passing
                 settle_garbage()
             call = functools.partial(self._work, kind, unit, req)
+            function = req.get("function")
             try:
-                hit = ("ok", await anyio.to_thread.run_sync(call, limiter=self.limiter))
+                if function is None or function in self.met or self.unmet is None:
+                    hit = ("ok", await anyio.to_thread.run_sync(call, limiter=self.limiter))
+                else:
+                    async with self.unmet:  # a worker stays free for functions already met
+                        hit = ("ok", await anyio.to_thread.run_sync(call, limiter=self.limiter))
+                    self._meet(function)
             except WorkFailed as exc:
                 if exc.status == 503:
                     raise  # over budget: perhaps a busy moment; not remembered
@@ -101,6 +117,12 @@ class Service:
         if hit[0] == "failed":
             raise hit[1]
         return hit[1]
+
+    def _meet(self, function: str) -> None:
+        self.met.pop(function, None)  # most recently met last: the oldest is forgotten first
+        if len(self.met) >= MET_FUNCTIONS:
+            del self.met[next(iter(self.met))]
+        self.met[function] = None
 
     def _work(self, kind: str, unit: Callable[..., Any], req: dict[str, Any]) -> dict[str, Any]:
         with use_language(req["lang"]):
