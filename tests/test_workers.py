@@ -22,6 +22,25 @@ def _nap(seconds: float) -> float:
     return seconds
 
 
+def _exit_at_three(k: int) -> int:
+    import os
+
+    if k == 3:
+        os._exit(3)  # the worker process dies in the middle of its list
+    return k
+
+
+def _explode() -> None:
+    raise RuntimeError("cannot be read here")
+
+
+class _Unreadable:
+    """An item the worker cannot unpickle: its batch never starts there."""
+
+    def __reduce__(self):
+        return (_explode, ())
+
+
 def _broken_setup() -> None:
     raise ValueError("no such problem")
 
@@ -47,6 +66,23 @@ def test_a_kill_in_the_middle_of_a_list_keeps_every_other_result_in_order() -> N
     assert isinstance(out[3], OverBudget)
     # bound: the unit's 0.4 s + GRACE before the kill, plus a new worker and the rest (~1 s)
     assert spent < 0.4 + workers.GRACE + 3
+
+
+def test_a_unit_that_ends_its_worker_is_the_only_one_lost() -> None:
+    with WorkerPool(1) as pool:
+        out = pool.map(_exit_at_three, list(range(6)), seconds=5)
+        assert out[:3] == [0, 1, 2] and out[4:] == [4, 5]  # 0-2 were not sent: they ran again
+        assert isinstance(out[3], RuntimeError) and "exit code 3" in str(out[3])
+        assert pool.map(abs, [-9], seconds=5) == [9]  # a new worker took its place
+
+
+def test_a_batch_the_worker_cannot_read_fails_whole_without_retrying() -> None:
+    with WorkerPool(1) as pool:
+        start = time.monotonic()
+        out = pool.map(abs, [_Unreadable(), -1], seconds=5)
+        assert time.monotonic() - start < 5  # told at once, not retried until a budget ends
+        assert all(isinstance(e, RuntimeError) and "died" in str(e) for e in out)
+        assert pool.map(abs, [-9], seconds=5) == [9]
 
 
 def test_a_failed_setup_gives_each_item_its_error_and_the_worker_stays_in_step() -> None:

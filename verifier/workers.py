@@ -135,9 +135,18 @@ def _outcome(fn: Any, *args: Any) -> bytes:
         return pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
+#: :class:`_Stopped`'s index when no unit was in progress (between units, or reading a batch)
+_NO_UNIT = -2
+
+
+def _unit_in_progress(w: Any) -> int:
+    return int(w.clock[1]) if w.clock[0] else _NO_UNIT
+
+
 @dataclasses.dataclass
 class _Stopped:
-    """A worker stopped: ``error`` is the result of the unit at ``index`` (-1: the setup)."""
+    """A worker stopped: ``error`` is the result of the unit at ``index`` (-1: the setup;
+    :data:`_NO_UNIT`: none was in progress)."""
 
     error: BaseException
     index: int
@@ -317,8 +326,8 @@ class WorkerPool:
                 while done < len(todo):
                     got = self._receive(w, seconds, what)
                     if isinstance(got, _Stopped):
-                        if done == 0 and not isinstance(got.error, OverBudget):
-                            for i in todo:  # it cannot start: do not retry
+                        if got.index == _NO_UNIT and done == 0:
+                            for i in todo:  # it died before any unit began: do not retry
                                 out[i] = got.error
                             return out
                         stuck = min(max(got.index, done), len(todo) - 1)
@@ -349,11 +358,12 @@ class WorkerPool:
                 if w.conn.poll(max(0.0, left)):
                     return [pickle.loads(blob) for blob in w.conn.recv()]
                 if w.clock[0] == started:  # the same unit past its time (0: none started)
-                    return _Stopped(OverBudget(seconds, what), int(w.clock[1]) if started else -2)
+                    return _Stopped(OverBudget(seconds, what), _unit_in_progress(w))
         except (EOFError, OSError):
+            w.process.join(1.0)
             code = w.process.exitcode
             error = RuntimeError(_("the worker process died (exit code {code})").format(code=code))
-            return _Stopped(error, int(w.clock[1]))
+            return _Stopped(error, _unit_in_progress(w))
 
     def close(self) -> None:
         """End every worker (idle ones politely, busy ones by kill)."""
