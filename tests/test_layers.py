@@ -20,6 +20,7 @@ LEVELS: dict[str, int] = {
     "errors": 0,
     "files": 1,
     "limits": 1,
+    "collector": 1,  # the garbage collector around units (workers and serve use it)
     "points": 1,
     "compare": 1,
     "expr": 2,

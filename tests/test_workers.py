@@ -144,6 +144,18 @@ def test_a_closed_pool_wakes_the_threads_waiting_for_a_worker() -> None:
     assert errors == ["the worker pool is closed"]
 
 
+def _collecting(_: object) -> bool:
+    return gc.isenabled()
+
+
+def test_units_run_here_without_the_garbage_collector_and_it_comes_back() -> None:
+    from verifier.workers import run_bounded
+
+    assert gc.isenabled()
+    assert run_bounded(_collecting, [0, 1], seconds=5) == [False, False]
+    assert gc.isenabled()
+
+
 def test_a_worker_freezes_what_survives_its_units() -> None:
     with WorkerPool(1) as pool:
         (before,) = pool.map(_frozen_objects, [0], seconds=5)

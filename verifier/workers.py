@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from verifier.collector import SETTLE_UNITS, collector_paused, settle_garbage
 from verifier.errors import VerifierError
 from verifier.i18n import N_, _, language, use_language
 from verifier.limits import OverBudget, budget, signals_usable
@@ -35,9 +36,7 @@ __all__ = [
     "WorkerPool",
     "close_shared_pool",
     "local_executor",
-    "SETTLE_UNITS",
     "run_bounded",
-    "settle_garbage",
     "shared_pool",
 ]
 
@@ -103,24 +102,6 @@ def _serve(conn: Any, preload: Sequence[str] = (), clock: Any = None) -> None:  
         if units >= SETTLE_UNITS:
             units = 0
             settle_garbage()
-
-
-#: units a worker runs between two :func:`settle_garbage` calls
-SETTLE_UNITS = 100
-
-
-def settle_garbage() -> None:
-    """Collect the garbage made since the last call, then freeze what survived (the caches).
-
-    A full collection walks every tracked object: with a worker's caches grown to ~200,000
-    objects it stopped one unit for ~160 ms every few hundred (a service's p99).  Collected
-    here, between units, it walks only the objects made since the last freeze (~10 ms a
-    hundred homework checks).
-
-    >>> settle_garbage()
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def _outcome(fn: Any, *args: Any) -> bytes:
@@ -472,6 +453,12 @@ def run_bounded(
         return shared_pool(preload).map(
             fn, items, seconds=seconds, what=what, setup=setup, setup_seconds=setup_seconds
         )
+    with collector_paused():
+        return _run_here(fn, items, seconds, what, setup, setup_seconds)
+
+
+def _run_here(fn: Callable[[Any], Any], items: Sequence[Any], seconds: float, what: str,
+              setup: tuple[Any, ...] | None, setup_seconds: float | None) -> list[Any]:  # fmt: skip
     if setup is not None:
         try:
             with budget(setup_seconds or seconds, N_("the setup"), grace=GRACE):

@@ -19,12 +19,12 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from verifier.collector import SETTLE_UNITS, settle_garbage
 from verifier.homework.problems import Problem, load_problems
 from verifier.i18n import N_, _, resolve_language, use_language
 from verifier.serve.db import Database
 from verifier.serve.settings import Settings
 from verifier.serve.work import PRELOAD, ResultCache, WorkFailed, cache_key, check_unit, run_unit
-from verifier.workers import SETTLE_UNITS, settle_garbage
 
 __all__ = ["Service"]
 
