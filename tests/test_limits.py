@@ -186,3 +186,22 @@ def test_an_alarm_after_its_limit_closed_raises_nothing() -> None:
     with limits.time_limit(30):
         limits._on_alarm(signal.SIGALRM, None)  # an early alarm re-arms for the rest
         assert signal.getitimer(signal.ITIMER_REAL)[0] > 25
+
+
+def test_an_alarm_whose_timeup_was_dropped_rings_again() -> None:
+    # Python drops an exception raised in a gc callback or a __del__ (it only prints it): the
+    # limit must not stay open past its deadline with no alarm left
+    dropped = 0
+    start = time.monotonic()
+    with pytest.raises(OverBudget, match="the spin"), budget(0.1, "the spin"):
+        while time.monotonic() - start < 10:
+            try:
+                _spin(0.01)
+            except limits.TimeUp:
+                dropped += 1
+                if dropped == 1:
+                    continue  # as Python does with one raised in a gc callback
+                raise
+    assert dropped == 2
+    # bound: the budget, then one RING_AGAIN interval, with 0.5 s for a loaded machine
+    assert time.monotonic() - start < 0.1 + limits.RING_AGAIN + 0.5

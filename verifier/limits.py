@@ -176,8 +176,15 @@ def _on_alarm(signum: int, frame: Any) -> None:
                 signal.setitimer(signal.ITIMER_REAL, 1e-4)
             return
         frame = frame.f_back
+    # A TimeUp raised inside a garbage-collector callback, a __del__ or a weakref callback is
+    # printed and dropped by Python: the limit would stay open past its deadline with no alarm
+    # left (seen in CI: a hypothesis gc callback).  So it rings again, until a TimeUp lands.
+    signal.setitimer(signal.ITIMER_REAL, RING_AGAIN)
     raise TimeUp()
 
+
+#: seconds after which an alarm rings again when its TimeUp was dropped (see _on_alarm)
+RING_AGAIN = 0.05
 
 _UNSET = object()
 
