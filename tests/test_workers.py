@@ -9,6 +9,7 @@ import threading
 import time
 
 from verifier import workers
+from verifier.collector import SETTLE_UNITS
 from verifier.limits import OverBudget
 from verifier.workers import FLUSH_SECONDS, WorkerPool
 
@@ -159,7 +160,7 @@ def test_units_run_here_without_the_garbage_collector_and_it_comes_back() -> Non
 def test_a_worker_freezes_what_survives_its_units() -> None:
     with WorkerPool(1) as pool:
         (before,) = pool.map(_frozen_objects, [0], seconds=5)
-        pool.map(abs, list(range(workers.SETTLE_UNITS)), seconds=5)
+        pool.map(abs, list(range(SETTLE_UNITS)), seconds=5)
         (after,) = pool.map(_frozen_objects, [0], seconds=5)
     assert before > 0  # the imports were frozen at start
     assert after >= before  # settled after SETTLE_UNITS units: the survivors joined them

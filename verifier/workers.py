@@ -85,15 +85,15 @@ def _serve(conn: Any, preload: Sequence[str] = (), clock: Any = None) -> None:  
         with use_language(lang):
             if setup is not None:
                 clock[0], clock[1] = time.monotonic(), -1
-                blob = _outcome(setup[0], *setup[1:])
+                ok, blob = _outcome(setup[0], *setup[1:])
                 conn.send([blob])
-                if pickle.loads(blob)[0] != "ok":  # every item gets the setup's error there
+                if not ok:  # every item gets the setup's error there
                     clock[0] = 0.0
                     continue
             sent, ready = time.monotonic(), []
             for index, item in enumerate(items):
                 clock[0], clock[1] = time.monotonic(), index
-                ready.append(_outcome(fn, item))
+                ready.append(_outcome(fn, item)[1])
                 if time.monotonic() - sent >= FLUSH_SECONDS or index == len(items) - 1:
                     conn.send(ready)
                     sent, ready = time.monotonic(), []
@@ -104,16 +104,17 @@ def _serve(conn: Any, preload: Sequence[str] = (), clock: Any = None) -> None:  
             settle_garbage()
 
 
-def _outcome(fn: Any, *args: Any) -> bytes:
-    """``fn(*args)``'s result or exception, pickled once (the parent's ``recv`` unpickles)."""
+def _outcome(fn: Any, *args: Any) -> tuple[bool, bytes]:
+    """Whether ``fn(*args)`` returned, and its result or exception pickled once (the parent's
+    ``recv`` unpickles)."""
     try:
         value: tuple[str, Any] = ("ok", fn(*args))
     except BaseException as exc:  # noqa: BLE001  a unit's failure is its result
         value = ("error", exc)
     try:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return value[0] == "ok", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an unpicklable result or exception: say what it was
-        return pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        return False, pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 #: :class:`_Stopped`'s index when no unit was in progress (between units, or reading a batch)
@@ -297,11 +298,12 @@ class WorkerPool:
                 w.conn.send((setup, fn, [items[i] for i in todo], lang))
                 if setup is not None:
                     got = self._receive(w, setup_seconds or seconds, N_("the setup"))
-                    value = got.error if isinstance(got, _Stopped) else got[0][1]
-                    if isinstance(got, _Stopped) or got[0][0] != "ok":
+                    stopped = isinstance(got, _Stopped)
+                    tag, value = ("error", got.error) if stopped else got[0]
+                    if tag != "ok":  # every item gets the setup's error
                         for i in todo:
                             out[i] = value
-                        healthy = not isinstance(got, _Stopped)
+                        healthy = not stopped
                         return out
                 done = 0
                 while done < len(todo):

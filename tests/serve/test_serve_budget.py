@@ -4,6 +4,7 @@ while it still runs (the event loop and the other worker stay free)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 from serve_helpers import slow_check_unit
@@ -12,14 +13,32 @@ import verifier.serve.api
 from verifier.serve import Settings, create_app
 
 
-def test_a_slow_answer_does_not_stall_the_others(tmp_path, monkeypatch):
-    # the answer "slow" holds one worker until the 3 s limit stops it (see slow_check_unit)
+@contextlib.contextmanager
+def _slow_service(tmp_path, monkeypatch, time_limit):
+    """An opened service of 2 workers whose check of the answer "slow" holds its worker until
+    the time limit stops it (see slow_check_unit); closed on exit."""
     monkeypatch.setattr(verifier.serve.api, "check_unit", slow_check_unit)
     app = create_app(
-        Settings(database=f"sqlite:///{tmp_path / 'db.sqlite'}", rate=0, workers=2, time_limit=3)
+        Settings(
+            database=f"sqlite:///{tmp_path / 'db.sqlite'}",
+            rate=0,
+            workers=2,
+            time_limit=time_limit,
+        )
     )
-    service = app.state.service
-    service.open()
+    app.state.service.open()
+    try:
+        yield app
+    finally:
+        app.state.service.close()
+
+
+def _client(app):
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://serve")
+
+
+def test_a_slow_answer_does_not_stall_the_others(tmp_path, monkeypatch):
+    # the answer "slow" holds one worker until the 3 s limit stops it
     finished: list[str] = []
 
     async def ask(http, name, method, path, body=None):
@@ -27,9 +46,8 @@ def test_a_slow_answer_does_not_stall_the_others(tmp_path, monkeypatch):
         finished.append(name)
         return r
 
-    async def scenario():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+    async def scenario(app):
+        async with _client(app) as http:
             cached = {"function": "x^2", "answer": "2x"}
             assert (await http.post("/api/check", json=cached)).status_code == 200
             slow = asyncio.create_task(
@@ -45,22 +63,14 @@ def test_a_slow_answer_does_not_stall_the_others(tmp_path, monkeypatch):
             assert not slow.done()
             assert (await slow).status_code == 503  # stopped at its budget
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        service.close()
+    with _slow_service(tmp_path, monkeypatch, time_limit=3) as app:
+        asyncio.run(scenario(app))
     assert finished[-1] == "slow" and set(finished[:-1]) == {"health", "cached", "fresh"}
 
 
 def test_functions_not_met_yet_leave_a_worker_to_the_others(tmp_path, monkeypatch):
     # two slow answers to functions the service has not met would hold both workers; work on
     # new functions is let in one at a time (workers - 1), so a known function still gets one
-    monkeypatch.setattr(verifier.serve.api, "check_unit", slow_check_unit)
-    app = create_app(
-        Settings(database=f"sqlite:///{tmp_path / 'db.sqlite'}", rate=0, workers=2, time_limit=2)
-    )
-    service = app.state.service
-    service.open()
     finished: list[str] = []
 
     async def ask(http, name, body):
@@ -68,9 +78,9 @@ def test_functions_not_met_yet_leave_a_worker_to_the_others(tmp_path, monkeypatc
         finished.append(name)
         return r
 
-    async def scenario():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as http:
+    async def scenario(app):
+        service = app.state.service
+        async with _client(app) as http:
             known = {"function": "x^2", "answer": "2x"}
             assert (await http.post("/api/check", json=known)).status_code == 200
             assert "x^2" in service.met and "x^5" not in service.met
@@ -83,9 +93,9 @@ def test_functions_not_met_yet_leave_a_worker_to_the_others(tmp_path, monkeypatc
             assert quick.status_code == 200 and quick.json()["verdict"] == "correct"
             assert [(await s).status_code for s in slow] == [503, 503]
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        service.close()
+    with _slow_service(tmp_path, monkeypatch, time_limit=2) as app:
+        asyncio.run(scenario(app))
     assert finished[0] == "known"
-    assert "x^5" not in service.met  # a function whose work failed is not remembered as met
+    assert (
+        "x^5" not in app.state.service.met
+    )  # a function whose work failed is not remembered as met

@@ -11,6 +11,7 @@ a worker.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 from collections.abc import Callable
@@ -102,12 +103,11 @@ class Service:
                 settle_garbage()
             call = functools.partial(self._work, kind, unit, req)
             function = req.get("function")
-            try:
-                if function is None or function in self.met or self.unmet is None:
+            new = function is not None and function not in self.met and self.unmet is not None
+            try:  # work on a new function leaves a worker free for the functions already met
+                async with self.unmet if new else contextlib.nullcontext():
                     hit = ("ok", await anyio.to_thread.run_sync(call, limiter=self.limiter))
-                else:
-                    async with self.unmet:  # a worker stays free for functions already met
-                        hit = ("ok", await anyio.to_thread.run_sync(call, limiter=self.limiter))
+                if new:
                     self._meet(function)
             except WorkFailed as exc:
                 if exc.status == 503:
