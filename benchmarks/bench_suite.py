@@ -1,8 +1,11 @@
 """Benchmark: the bundled suite's wall time with --jobs 1 and --jobs 2, and where the time goes.
 
-Wall times are medians of ``--repeat`` runs of ``verifier run`` (each in a fresh Python
-process, as a user runs it, so no cache survives between runs).  The share per phase comes
-from one in-process run with each phase's entry point wrapped by a timer (exclusive time):
+Wall times are medians of ``--repeat`` runs of ``verifier run`` with ``--jobs 1``, ``--jobs 2``
+and no ``--jobs`` (the command's default: one worker per CPU for a selection this large), each
+in a fresh Python process, as a user runs it, so no cache survives between runs.  Each tree is
+compiled to bytecode first, as an installed package is (see :func:`compiled`).  The share per
+phase comes from one in-process run with each phase's entry point wrapped by a timer
+(exclusive time):
 parsing (``verifier.expr``), derivation (the rule engine; ``sympy.diff`` as the oracle and
 for the error model's higher derivatives), compilation (``sympy.lambdify``), estimates (the
 rest of the numeric sweep: stencils, 30-digit references, error analysis), grading and
@@ -97,10 +100,25 @@ def phase_shares(cases: Path) -> tuple[float, dict[str, float]]:
     return total, shares
 
 
-def wall(cases: Path, jobs: int, repeat: int, root: Path = ROOT) -> tuple[list[float], list[float]]:
+def compiled(root: Path) -> Path:
+    """``root``'s ``verifier`` compiled to bytecode, as an installed package is: otherwise,
+    under PYTHONDONTWRITEBYTECODE (set on this machine), every fresh process compiles ~27,000
+    lines of source (~0.5 s) that a user's second run never does."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(root / "verifier")],
+        check=True,
+        capture_output=True,
+    )
+    return root
+
+
+def wall(
+    cases: Path, jobs: int | None, repeat: int, root: Path = ROOT
+) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds (all processes) of ``verifier run --jobs N`` in a fresh process.
 
     ``root``: the source tree whose ``verifier`` runs (on PYTHONPATH, the working folder).
+    ``jobs`` None: no ``--jobs`` (the command's default).
     """
     import resource
 
@@ -112,7 +130,7 @@ def wall(cases: Path, jobs: int, repeat: int, root: Path = ROOT) -> tuple[list[f
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             done = subprocess.run(
-                [*cmd, "--quiet", "--jobs", str(jobs)],
+                [*cmd, "--quiet", *(() if jobs is None else ("--jobs", str(jobs)))],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -138,11 +156,14 @@ def _checkout(ref: str, into: Path) -> Path:
     return into
 
 
-def _report(label: str, cases: Path, runs: dict[int, tuple[list[float], list[float]]]) -> None:
+def _report(
+    label: str, cases: Path, runs: dict[int | None, tuple[list[float], list[float]]]
+) -> None:
     print(f"{label} ({cases}): `verifier run`, report included, fresh processes")
     for jobs, (walls, cpus) in runs.items():
+        name = "(default)" if jobs is None else f"--jobs {jobs}"
         print(
-            f"  --jobs {jobs}: wall {statistics.median(walls):6.2f} s, CPU "
+            f"  {name:9s}: wall {statistics.median(walls):6.2f} s, CPU "
             f"{statistics.median(cpus):6.2f} s   (wall runs: {', '.join(f'{t:.2f}' for t in walls)})"
         )
     m1, m2 = (statistics.median(runs[j][0]) for j in (1, 2))
@@ -161,14 +182,14 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"load average before: {load:.2f} on {os.cpu_count()} cores (other work slows both)")
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {"this tree": (ROOT, cases)}
+        trees = {"this tree": (compiled(ROOT), cases)}
         if args.baseline:
-            base = _checkout(args.baseline, Path(tmp))
+            base = compiled(_checkout(args.baseline, Path(tmp)))
             trees = {f"baseline {args.baseline}": (base, base / "cases"), **trees}
-        runs: dict[str, dict[int, tuple[list[float], list[float]]]] = {t: {} for t in trees}
+        runs: dict[str, dict[int | None, tuple[list[float], list[float]]]] = {t: {} for t in trees}
         for _ in range(args.repeat):  # interleaved: a load change hits both trees alike
             for label, (root, tree_cases) in trees.items():
-                for jobs in (1, 2):
+                for jobs in (1, 2, None):
                     w, c = wall(tree_cases, jobs, 1, root)
                     old = runs[label].setdefault(jobs, ([], []))
                     old[0].extend(w)
@@ -177,10 +198,11 @@ def main() -> None:
             _report(label, tree_cases, runs[label])
         if args.baseline:
             (b, a) = (runs[t] for t in trees)
-            for jobs in (1, 2):
+            for jobs in (1, 2, None):
                 ratio = statistics.median(b[jobs][0]) / statistics.median(a[jobs][0])
                 cpu = statistics.median(b[jobs][1]) / statistics.median(a[jobs][1])
-                print(f"  --jobs {jobs}: this tree is {ratio:.1f}x faster (wall), {cpu:.1f}x (CPU)")
+                name = "(default)" if jobs is None else f"--jobs {jobs}"
+                print(f"  {name:9s}: this tree is {ratio:.1f}x faster (wall), {cpu:.1f}x (CPU)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     if args.no_phases:
         return

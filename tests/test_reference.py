@@ -114,3 +114,18 @@ def test_crosscheck_with_plain_sympy_symbols():
     y = sympy.Symbol("y")  # no assumptions: matched by name
     assert crosscheck(y**3, "y").verdict == "pass"
     assert float(exact_derivative(y**3, "y", 2.0)) == 12.0
+
+
+def test_the_oracle_differentiates_once_per_expression_not_per_point(monkeypatch):
+    from verifier import reference
+
+    calls = []
+    real = sympy.diff
+    monkeypatch.setattr(sympy, "diff", lambda *a, **k: calls.append(a) or real(*a, **k))
+    reference._oracle_derivative.cache_clear()
+    x = symbol("x")
+    f = x**7 * sympy.sin(x) + sympy.Rational(53, 4) * x
+    for p in (0.5, 1.0, 2.0, 3.0):
+        assert crosscheck(f, "x", [p]).verdict == "pass"
+    assert crosscheck(f, "x", order=2).verdict == "pass"
+    assert len(calls) == 2  # d/dx once, d^2/dx^2 once

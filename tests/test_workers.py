@@ -164,3 +164,17 @@ def test_a_worker_freezes_what_survives_its_units() -> None:
         (after,) = pool.map(_frozen_objects, [0], seconds=5)
     assert before > 0  # the imports were frozen at start
     assert after >= before  # settled after SETTLE_UNITS units: the survivors joined them
+
+
+def test_starting_a_worker_keeps_what_the_caller_froze() -> None:
+    """A command freezes its imports (collector.imports_settled) before it starts a pool: a
+    worker's start must not thaw them (a later full collection would walk them again)."""
+    gc.freeze()
+    before = gc.get_freeze_count()
+    try:
+        with WorkerPool(1) as pool:
+            pool.start()
+            assert pool.map(abs, [-2], seconds=30) == [2]
+            assert gc.get_freeze_count() >= before
+    finally:
+        gc.unfreeze()

@@ -1,6 +1,6 @@
 """``python -m verifier``: the same command line as the ``verifier`` script."""
 
-from verifier.cli import main
+from verifier.cli import console
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console()

@@ -14,7 +14,7 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-__all__ = ["SETTLE_UNITS", "collector_paused", "settle_garbage"]
+__all__ = ["SETTLE_UNITS", "collector_paused", "imports_settled", "settle_garbage"]
 
 
 #: units a worker runs between two :func:`settle_garbage` calls
@@ -54,3 +54,22 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def imports_settled() -> Iterator[None]:
+    """Import modules with the collector paused, then freeze what they made.
+
+    Importing sympy, pandas and numpy makes about a million long-lived objects and no garbage
+    to speak of; as the heap grows the collector walks it all again and again (~0.15 s of a
+    command's start).  Frozen afterwards, no later collection walks them (nor one in a worker
+    process forked from here).
+
+    >>> with imports_settled():
+    ...     import json
+    >>> gc.get_freeze_count() > 0
+    True
+    """
+    with collector_paused():
+        yield
+    gc.freeze()

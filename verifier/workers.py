@@ -146,12 +146,13 @@ class _Worker:
             target=_serve, args=(child, tuple(preload), self.clock), daemon=True
         )
         forked = ctx.get_start_method() == "fork"
+        thaw = forked and not gc.get_freeze_count()  # what was frozen before stays frozen
         if forked:  # the child's garbage collector never walks what it inherits: no copied pages
             gc.freeze()
         try:
             _start_process(self.process)
         finally:
-            if forked:
+            if thaw:
                 gc.unfreeze()
         child.close()
         if wait:

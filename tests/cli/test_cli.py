@@ -66,3 +66,35 @@ def test_negative_numbers_wherever_a_number_goes(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["diff", "x^2", "--vra", "x"])
     assert "unrecognized arguments: --vra" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "text"),
+    [
+        (["diff", "x^3 e^x", "--steps"], 0, "stdout", "3x^2 e^x + x^3 e^x"),
+        (["check", "x^2", "--answer", "2x + 1"], 1, "stdout", "incorrect"),
+        (["diff", "2x +* 3"], 2, "stderr", "verifier diff: error: unexpected '*'"),
+    ],
+)
+def test_the_command_exits_at_once_with_its_code_and_all_its_output(argv, code, stream, text):
+    """``python -m verifier`` ends without tearing the interpreter down (see ``console``):
+    the exit code is main's and everything printed reaches the pipe first."""
+    done = subprocess.run(
+        [sys.executable, "-m", "verifier", *argv], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == code, done.stderr
+    assert text in getattr(done, stream)
+    assert "Traceback" not in done.stderr
+
+
+def test_under_a_profiler_the_normal_exit_is_kept(tmp_path):
+    """``python -m cProfile -m verifier ...`` writes its profile after the command returns."""
+    out = tmp_path / "diff.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "verifier", "diff", "x^2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2x" and out.stat().st_size > 0

@@ -157,3 +157,46 @@ def test_k_matches_case_ids_not_file_names(tmp_path, capsys):
     assert len([c for c in cases if c in in_file]) < len(in_file)  # not the whole file
     assert main(["run", str(ROOT / "cases"), "-k", "80_expected", "--format", "none"]) == 2
     assert "no cases matched" in capsys.readouterr().err
+
+
+def test_jobs_default_is_one_worker_per_cpu_and_per_20_cases(monkeypatch):
+    from verifier.cli import run as cli_run
+
+    monkeypatch.setattr(cli_run, "cpu_count", lambda: 2)
+    assert [cli_run.worker_count(None, n) for n in (0, 5, 39, 40, 112, 10_000)] == [
+        1,
+        1,
+        1,
+        2,
+        2,
+        2,
+    ]
+    assert (cli_run.worker_count(0, 5), cli_run.worker_count(1, 112)) == (2, 1)
+    assert cli_run.worker_count(3, 5) == 3  # asked for: as asked
+
+
+def test_run_without_jobs_starts_workers_for_a_large_selection_only(tmp_path, monkeypatch):
+    """No --jobs: 40 cases get two workers on two CPUs; `-k` on a few runs in this process."""
+    from verifier.cli import run as cli_run
+
+    started = []
+    real = cli_run.local_executor
+
+    def recording(jobs, *args, **kwargs):
+        started.append(jobs)
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(cli_run, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cli_run, "local_executor", recording)
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    body = "".join(
+        f'[[case]]\nid = "p{k}"\nfunction = "x^{k % 5 + 2}"\npoints = [1.5]\n'
+        'methods = ["central"]\nh = [1e-1, 1e-2, 1e-3]\n'
+        for k in range(40)
+    )
+    (folder / "many.toml").write_text("schema = 1\n" + body)
+    assert main(["run", str(folder), "--format", "none", "--quiet"]) == 0
+    assert started == [2]
+    assert main(["run", str(folder), "--format", "none", "--quiet", "-k", "p1"]) == 0
+    assert started == [2]  # p1, p10..p19: 11 cases, in this process

@@ -51,8 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from verifier.cli.args import protect_negatives
+    from verifier.collector import imports_settled
 
-    parser = build_parser()
+    with imports_settled():  # every verb's module, and through them sympy and numpy
+        parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # a negative number or an expression starting with "-" is a value, not an option
     args = parser.parse_args(protect_negatives(parser, argv))
@@ -62,6 +64,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     # --lang, else the environment (VERIFIER_LANG, the locale), read once for the whole run
     with use_language(getattr(args, "lang", None) or language()):
         return _run(args)
+
+
+def console() -> None:
+    """The ``verifier`` script (and ``python -m verifier``): :func:`main`, then exit at once.
+
+    An interpreter's normal exit frees every object one by one (sympy's caches, the run's
+    tables): ~0.5 s after a ``verifier run`` had printed everything.  Here the exit
+    handlers run and the streams are flushed, then the process ends.  The normal exit is
+    kept when other threads are alive (nothing of ours leaves one: it joins them) and under
+    a profiler or a tracer (``python -m cProfile``, a debugger), which write after us.
+    """
+    import atexit
+
+    code = main()
+    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+        raise SystemExit(code)
+    atexit._run_exitfuncs()  # what the normal exit runs first (multiprocessing, finalizers)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = _broken_pipe()
+    except (OSError, ValueError):  # a stream closed or lost: the normal exit says nothing either
+        pass
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:

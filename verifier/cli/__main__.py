@@ -1,8 +1,6 @@
 """``python -m verifier.cli``: the same as the ``verifier`` command."""
 
-import sys
-
-from verifier.cli import main
+from verifier.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+from verifier.collector import imports_settled
 from verifier.errors import VerifierError
 from verifier.files import check_out_dir
 from verifier.i18n import _
@@ -59,7 +61,14 @@ def add_parser(subparsers: Any) -> None:
         help="only cases whose id matches (substring or glob; ids only, not file names)",
     )
     p.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="worker processes (0 = one per CPU)"
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "worker processes (default: one per CPU, one per "
+            f"{CASES_PER_WORKER} cases at most; 0 = one per CPU; 1 = in this process)"
+        ),
     )
     p.add_argument(
         "--format",
@@ -70,6 +79,35 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no list of failures")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per case (default 60)")
     p.set_defaults(handler=run)
+
+
+#: ``--jobs``'s default starts a worker for every this many cases (up to one per CPU): a
+#: worker costs a fork and the pickling of its cases' results, which a few cases do not repay
+CASES_PER_WORKER = 20
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity mask; all of them where unknown).
+
+    >>> cpu_count() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int | None, cases: int) -> int:
+    """``--jobs``: N as asked, 0 one per CPU, None (the default) one per CPU but no more than
+    one per :data:`CASES_PER_WORKER` cases (so ``-k`` on a few cases runs in this process).
+
+    >>> worker_count(None, 5), worker_count(3, 5), worker_count(0, 5) == cpu_count()
+    (1, 3, True)
+    """
+    if jobs is None:
+        return max(1, min(cpu_count(), cases // CASES_PER_WORKER))
+    return jobs or cpu_count()
 
 
 def _formats(text: str) -> list[str]:
@@ -91,8 +129,9 @@ def _formats(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the summary table, write the report; return the exit code."""
-    formats = _formats(args.format)
-    if args.jobs < 0:
+    with imports_settled():  # the report's modules, pandas with them
+        formats = _formats(args.format)
+    if args.jobs is not None and args.jobs < 0:
         raise VerifierError(_("--jobs must be >= 0"), hint=_("0 means one worker per CPU"))
     check_seconds(args.time_limit)
     if formats:
@@ -109,17 +148,21 @@ def run(args: argparse.Namespace) -> int:
                 ),
             )
         paths = [DEFAULT_CASES]
-    from verifier.report.suite import draw_case, failure_lines, summary_text, write_suite_report
-    from verifier.suite.run import RUNNER_MODULES, collect, run_case, run_suite
+    with imports_settled():  # the report's and the runners' modules (a worker starts with them)
+        from verifier.report.suite import draw_case, failure_lines, summary_text, write_suite_report
+        from verifier.suite.run import RUNNER_MODULES, collect, run_case, run_suite
 
-    jobs = args.jobs or os.cpu_count() or 1
+        for name in RUNNER_MODULES:
+            importlib.import_module(name)
+    collected = collect(paths, args.select)
+    cases = collected[0]
+    jobs = worker_count(args.jobs, len(cases))
     bar = None
     progress = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked
-        cases, _skipped = collect(paths, args.select)
         # one step per case (run, and drawn with --format html), one per case's report card
         steps = len(cases) * (2 if "html" in formats else 1)
         bar = tqdm(total=steps, unit="step", file=sys.stderr, leave=False)
@@ -143,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             time_limit=args.time_limit,
             runner=runner,
+            collected=collected,
         )
         if not result.outcomes and not result.problems:
             raise VerifierError(

@@ -39,6 +39,7 @@ import sympy
 from verifier.errors import UnsupportedError, VerifierError
 from verifier.expr import symbol
 from verifier.limits import tick
+from verifier.numeric.namespace import prepare_lambdify
 from verifier.numeric.stencils import complex_step_safe
 from verifier.points import variables_of
 
@@ -135,6 +136,7 @@ def _symbols_for(expr: sympy.Expr, variables: Sequence[str]) -> list[sympy.Symbo
 @functools.lru_cache(maxsize=512)
 def _lambdified(expr: sympy.Expr, variables: tuple[str, ...]) -> CompiledFunction:
     syms = _symbols_for(expr, variables)
+    prepare_lambdify()  # its numpy names, without numpy's lazy submodules
     # lambdify generates code from the (trusted, already parsed) expression tree only
     fn = sympy.lambdify(syms, expr, modules="numpy", docstring_limit=0)
     safe, reason = complex_step_safe(expr)

@@ -1,9 +1,9 @@
 """One runner per case kind: each calls the job that judges, and maps its records to rows.
 
 Nothing here judges a number.  A ``derivative`` or ``gradient`` case is one
-:func:`verifier.sweep.sweep` per point (so every analysis and claim row of that sweep
-belongs to the point): the point's verdict is the sweep's :attr:`ErrorTable.verdict`, its
-reason the notes of the rows that decided it.  Beside the sweep, a case asserts what the
+:func:`verifier.sweep.sweep` of all its points, split by point: a point's verdict is that of
+its own analysis and claim rows (what :attr:`ErrorTable.verdict` of a sweep of that point
+alone says), its reason the notes of the rows that decided it.  Beside the sweep, a case asserts what the
 sweep does not know: the rule engine agrees with ``sympy.diff``
 (:func:`verifier.reference.crosscheck`), the ``rules`` appear in the derivation, the
 ``expected`` partials and the ``estimates`` at one ``h`` are what the case says
@@ -30,9 +30,10 @@ from functools import lru_cache
 from typing import Any
 
 from verifier.errors import DomainError
-from verifier.points import format_number, format_point, records
+from verifier.points import format_number, format_point
 from verifier.suite.records import expect_turned, result_row
 from verifier.suite.schema import Case
+from verifier.suite.swept import PointRows, swept
 
 __all__ = ["KIND_RUNNERS", "Judged", "Timer"]
 
@@ -99,30 +100,29 @@ def _combined(findings: list[_Finding]) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- sweep records
-def _sweep_finding(table: Any, claimed: dict[str, str], tag: Callable[[str], str]) -> _Finding:
-    """The sweep's verdict (:attr:`ErrorTable.verdict`), with the rows that decided it.
+def _sweep_finding(rows: PointRows, claimed: dict[str, str], tag: Callable[[str], str]) -> _Finding:
+    """The point's sweep verdict (:attr:`ErrorTable.verdict`), with the rows that decided it.
 
     Claim rows first (the most direct evidence; ``claimed`` is the case's text per
     variable), then the analysis rows (point, variable, method) in the words of their notes.
     """
-    verdict = table.verdict
-    rows: list[tuple[str, str]] = []
+    verdict = rows.verdict
+    said: list[tuple[str, str]] = []
     if verdict != "pass":
-        claim = table.claim.frame if table.claim is not None else None
-        for r in records(claim) if claim is not None else ():
+        for r in rows.claim:
             if r["verdict"] == verdict:
-                said = f"{tag(r['variable'])}claim {claimed[r['variable']]}: {r['note']}"
-                rows.append((r["rule"], said))
-        for r in records(table.analysis):
+                text = f"{tag(r['variable'])}claim {claimed[r['variable']]}: {r['note']}"
+                said.append((r["rule"], text))
+        for r in rows.analysis:
             if r["verdict"] == verdict:
                 method = "" if r["method"] in ("", "-") else f"{r['method']}: "
-                rows.append(
+                said.append(
                     (r["rule"], f"{tag(r['variable'])}{method}{r['diagnosis'] or r['flag']}")
                 )
     return _Finding(
         verdict,
-        ",".join(dict.fromkeys(rule for rule, _ in rows if rule)),
-        "; ".join(dict.fromkeys(text for _, text in rows)),
+        ",".join(dict.fromkeys(rule for rule, _ in said if rule)),
+        "; ".join(dict.fromkeys(text for _, text in said)),
     )
 
 
@@ -136,12 +136,12 @@ def _domain(exc: DomainError, tag: str = "") -> _Finding:
     return _Finding(verdict, rule.name, f"{tag}f or f' is undefined here: {exc.message}")
 
 
-def _figures(table: Any) -> dict[str, Any]:
+def _figures(rows: PointRows) -> dict[str, Any]:
     """The worst method's best estimate at the point (what a failing row shows)."""
     import numpy as np
 
-    f = table.frame
-    rel = f["rel_error"].to_numpy(float)
+    f = rows.frame
+    rel = np.asarray(f["rel_error"], dtype=float)
     keys = list(zip(f["variable"].tolist(), f["method"].tolist(), strict=True))
     best: dict[tuple[str, str], int] = {}  # (variable, method) -> row of its smallest error
     for i, key in enumerate(keys):
@@ -152,23 +152,23 @@ def _figures(table: Any) -> dict[str, Any]:
     w = max(best.values(), key=lambda i: rel[i])  # the first of equal worst, as idxmax
     variable, method = keys[w]
     orders: dict[str, Any] = {}
-    for r in records(table.analysis):
+    for r in rows.analysis:
         if r["variable"] == variable and r["method"] == method:
             orders = r
             break
     return {
         "method": method,
         "rel_error": float(rel[w]),
-        "h": float(f["h"].iat[w]),
-        "exact": float(f["exact"].iat[w]),
-        "estimate": float(f["estimate"].iat[w]),
+        "h": float(f["h"][w]),
+        "exact": float(f["exact"][w]),
+        "estimate": float(f["estimate"][w]),
         "observed_order": float(orders.get("observed_order", math.nan)),
         "expected_order": float(orders.get("expected_order", math.nan)),
     }
 
 
 def _stated_findings(
-    case: Case, expr: Any, table: Any, point: dict[str, float], tag: Callable[[str], str]
+    case: Case, expr: Any, rows: PointRows, point: dict[str, float], tag: Callable[[str], str]
 ) -> list[_Finding]:
     """The values the case states: ``expected`` partials and ``estimates`` at its one h."""
     from verifier.policy import judge_derivative
@@ -185,27 +185,26 @@ def _stated_findings(
         j = judge_derivative(exact, value)
         said = f"{tag(v)}expected {format_number(value)}, but f' = {format_number(exact)}"
         findings.append(_Finding(j.verdict, j.rule, said if j.verdict != "pass" else ""))
-    frame = table.frame
+    frame = rows.frame
     for method, value in (getattr(case, "estimates", None) or {}).items():
-        rows = frame[frame["method"] == method]
-        if not len(rows):
+        first = next((i for i, m in enumerate(frame["method"].tolist()) if m == method), None)
+        if first is None:
             findings.append(_Finding("fail", "estimates", f"{method}: no finite estimate"))
             continue
-        got = float(rows["estimate"].iloc[0])
+        got = float(frame["estimate"][first])
         j = judge_derivative(got, value)
         said = (
             f"{method}: estimate {format_number(got, 17)} at h = "
-            f"{format_number(rows['h'].iloc[0])}, the case expects {format_number(value)}"
+            f"{format_number(float(frame['h'][first]))}, the case expects {format_number(value)}"
         )
         findings.append(_Finding(j.verdict, j.rule, said if j.verdict != "pass" else ""))
     return findings
 
 
 def _derivative_like(case: Case, timer: Timer) -> Judged:
-    """A derivative or gradient case: one sweep per point, mapped row by row."""
+    """A derivative or gradient case: one sweep of every point, mapped point by point."""
     from verifier import reference
     from verifier.numeric.stencils import h_grid
-    from verifier.sweep import sweep
     from verifier.symbolic.steps import render_steps
 
     if case.kind == "derivative":
@@ -240,34 +239,30 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
     )
     grid = case.h if case.h is not None else h_grid(case.h_max, case.h_min, case.per_decade)
     var: Any = variables[0] if case.kind == "derivative" else list(variables)
-    rows, frames, analyses = [], [], []
-    for point in points:
+    options = {
+        "methods": list(case.methods),
+        "h": list(grid),
+        "claimed": claims or None,
+        "rtol": case.rtol,
+        "atol": case.atol,
+        **({"order": order} if order != 1 else {}),
+    }
+    given = [point[var] if case.kind == "derivative" else point for point in points]
+    with timer("sweep"):
+        errors, analysis, shares = swept(expr, var, given, options)
+    rows = []
+    for point, at in zip(points, shares, strict=True):
         label = format_point(point, variables)
-        try:
-            with timer("sweep"):
-                table = sweep(
-                    expr,
-                    var,
-                    points=[point[var] if case.kind == "derivative" else point],
-                    methods=list(case.methods),
-                    h=list(grid),
-                    claimed=claims or None,
-                    rtol=case.rtol,
-                    atol=case.atol,
-                    **({"order": order} if order != 1 else {}),
-                )
-        except DomainError as exc:  # f' does not exist at a point the case says it does
-            rows.append(result_row(case, label, **_combined([_domain(exc)])))
+        if isinstance(at, DomainError):  # f' does not exist at a point the case says it does
+            rows.append(result_row(case, label, **_combined([_domain(at)])))
             continue
-        frames.append(table.frame)
-        analyses.append(table.analysis)
-        findings = [*everywhere, _sweep_finding(table, claimed, tag)]
+        findings = [*everywhere, _sweep_finding(at, claimed, tag)]
         with timer("oracle"):
             for v in variables:  # the rule engine against sympy.diff, here
                 j = reference.crosscheck(expr, v, [point], variables=variables, order=order)
                 findings.append(_Finding(j.verdict, j.rule, f"{tag(v)}{j.reason}"))
-            findings += _stated_findings(case, expr, table, point, tag)
-        rows.append(result_row(case, label, **_combined(findings), **_figures(table)))
+            findings += _stated_findings(case, expr, at, point, tag)
+        rows.append(result_row(case, label, **_combined(findings), **_figures(at)))
     extras = {}
     if case.kind == "derivative" and case.points:
         from verifier.suite.curves import claim_curve
@@ -283,17 +278,11 @@ def _derivative_like(case: Case, timer: Timer) -> Judged:
         }
     return Judged(
         rows=tuple(expect_turned(case, rows)),
-        errors=_concat(frames),
-        analysis=_concat(analyses),
+        errors=errors,
+        analysis=analysis,
         steps=steps,
         extras=extras,
     )
-
-
-def _concat(frames: list[Any]) -> Any:
-    import pandas as pd
-
-    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 # --------------------------------------------------------------------------- other kinds

@@ -260,6 +260,7 @@ def run_suite(
     progress: Callable[[CaseOutcome], None] | None = None,
     time_limit: float | None = CASE_SECONDS,
     runner: Callable[[Case], CaseOutcome] = run_case,
+    collected: tuple[list[Case], list[CaseError]] | None = None,
 ) -> SuiteResult:
     """Run every case in ``paths`` (files or folders) and gather a :class:`SuiteResult`.
 
@@ -270,14 +271,16 @@ def run_suite(
     becomes an ``error`` row, and so does a case that runs past ``time_limit`` seconds (on any
     executor: see :func:`run_case_within`; None: no budget).  ``runner`` runs one case
     (default :func:`run_case`; a picklable wrapper of it can do more work per case where
-    it runs, such as drawing its figures).  See the module docstring for an example.
+    it runs, such as drawing its figures).  ``collected``: what :func:`collect` gave for
+    these ``paths`` and ``select`` (a caller that needed the cases first), not read again.
+    See the module docstring for an example.
     """
     import pandas as pd
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     t0 = time.perf_counter()
-    cases, problems = collect(paths, select)
+    cases, problems = collect(paths, select) if collected is None else collected
     done = _outcomes(cases, executor, progress, time_limit, runner)
     rows = [r for o in done for r in o.rows] + [_problem_row(p) for p in problems]
     return SuiteResult(
