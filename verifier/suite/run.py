@@ -57,7 +57,9 @@ __all__ = [
     "SuiteResult",
     "collect",
     "run_case",
+    "chunk_sizes",
     "run_case_within",
+    "run_cases_within",
     "run_suite",
 ]
 
@@ -178,6 +180,50 @@ RUNNER_MODULES = (
 )
 
 
+def run_cases_within(
+    cases: Sequence[Case],
+    seconds: float | None = CASE_SECONDS,
+    runner: Callable[[Case], CaseOutcome] = run_case,
+) -> list[CaseOutcome]:
+    """:func:`run_case_within` for several cases at once: one message to a worker process and
+    back (each case still within its own budget; a case over it loses only itself).
+
+    >>> from verifier.suite.schema import DerivativeCase
+    >>> cases = [DerivativeCase(id=f"p{k}", function=f"x^{k}", points=(1.0,)) for k in (2, 3)]
+    >>> [o.verdict for o in run_cases_within(cases, 30)]
+    ['pass', 'pass']
+    """
+    if seconds is None:
+        return [runner(case) for case in cases]
+    modules = tuple(dict.fromkeys((*RUNNER_MODULES, runner.__module__)))
+    got = run_bounded(runner, list(cases), seconds=seconds, what=N_("the case"), preload=modules)
+    return [
+        _error_outcome(case, out) if isinstance(out, BaseException) else out
+        for case, out in zip(cases, got, strict=True)
+    ]
+
+
+def chunk_sizes(n: int, workers: int) -> list[int]:
+    """Cases per task when ``n`` cases go to ``workers``: large tasks first, one-case tasks at
+    the end (guided scheduling), so a worker does not wait for each case's round trip and the
+    last tasks still even out the workers' finishing times.
+
+    >>> chunk_sizes(20, 2)
+    [3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    """
+    sizes = []
+    left = n
+    while left > 0:
+        size = max(1, left // (CHUNKS_PER_WORKER * max(1, workers)))
+        sizes.append(size)
+        left -= size
+    return sizes
+
+
+#: :func:`chunk_sizes`: a task takes at most 1/(this x workers) of the cases left
+CHUNKS_PER_WORKER = 3
+
+
 def _outcomes(
     cases: list[Case],
     executor: Executor | None,
@@ -185,28 +231,54 @@ def _outcomes(
     time_limit: float | None = CASE_SECONDS,
     runner: Callable[[Case], CaseOutcome] = run_case,
 ) -> tuple[CaseOutcome, ...]:
-    """Every case's outcome, in the cases' order (an executor runs them in any order)."""
+    """Every case's outcome, in the cases' order (an executor runs them in any order).
+
+    An executor gets the cases in tasks of several (:func:`chunk_sizes`); a task that fails
+    as a whole (a worker that died, a result that did not pickle) is tried again case by case.
+    """
     outcomes: list[CaseOutcome | None] = [None] * len(cases)
     if executor is None:
         for i, case in enumerate(cases):
             outcomes[i] = run_case_within(case, time_limit, runner)
             if progress:
                 progress(outcomes[i])
-    else:
-        from concurrent.futures import as_completed
+        return tuple(o for o in outcomes if o is not None)
+    from concurrent.futures import as_completed
 
-        futures = {
-            executor.submit(run_case_within, case, time_limit, runner): i
-            for i, case in enumerate(cases)
-        }
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                outcomes[i] = fut.result()
-            except Exception as exc:  # a worker that died or a result that did not pickle
-                outcomes[i] = _error_outcome(cases[i], exc)
+    workers = int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1)
+    tasks: list[list[int]] = []
+    start = 0
+    for size in chunk_sizes(len(cases), workers):
+        tasks.append(list(range(start, start + size)))
+        start += size
+    futures = {
+        executor.submit(run_cases_within, [cases[i] for i in task], time_limit, runner): task
+        for task in tasks
+    }
+    retried = {}
+    for fut in as_completed(futures):
+        task = futures[fut]
+        try:
+            done = list(zip(task, fut.result(), strict=True))
+        except Exception:  # noqa: BLE001  the task as a whole failed: each case on its own
+            if len(task) == 1:
+                done = [(task[0], _error_outcome(cases[task[0]], fut.exception()))]
+            else:
+                for i in task:
+                    retried[executor.submit(run_case_within, cases[i], time_limit, runner)] = i
+                continue
+        for i, outcome in done:
+            outcomes[i] = outcome
             if progress:
-                progress(outcomes[i])
+                progress(outcome)
+    for fut in as_completed(retried):
+        i = retried[fut]
+        try:
+            outcomes[i] = fut.result()
+        except Exception as exc:  # a worker that died or a result that did not pickle
+            outcomes[i] = _error_outcome(cases[i], exc)
+        if progress:
+            progress(outcomes[i])
     return tuple(o for o in outcomes if o is not None)
 
 
