@@ -93,7 +93,8 @@ def _serve(conn: Any, preload: Sequence[str] = (), clock: Any = None) -> None:  
             sent, ready = time.monotonic(), []
             for index, item in enumerate(items):
                 clock[0], clock[1] = time.monotonic(), index
-                ready.append(_outcome(fn, item)[1])
+                with collector_paused():  # as a unit run in the caller's process (run_bounded)
+                    ready.append(_outcome(fn, item)[1])
                 if time.monotonic() - sent >= FLUSH_SECONDS or index == len(items) - 1:
                     conn.send(ready)
                     sent, ready = time.monotonic(), []

@@ -233,3 +233,31 @@ def test_inconclusive_is_not_a_pass(tmp_path):
     assert r.exit_code == 1 and not any(o.ok for o in r.outcomes)
     assert r.summary()["inconclusive"] == 2 and r.summary()["passed"] == 0
     assert r.results["reason"].str.len().min() > 0
+
+
+class _FailsLargeTasks(ThreadPoolExecutor):
+    """An executor whose tasks of several cases fail whole (a worker lost with its task)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        if isinstance(args[0], list) and len(args[0]) > 1:
+            from concurrent.futures import Future
+
+            fut = Future()
+            fut.set_exception(RuntimeError("the worker died"))
+            return fut
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_task_that_fails_whole_is_run_again_case_by_case():
+    from verifier.suite.run import _outcomes, chunk_sizes
+
+    cases = [
+        DerivativeCase(id=f"p{k}", function=f"x^{k}", points=(1.5,), methods=("central",))
+        for k in range(2, 14)
+    ]
+    assert max(chunk_sizes(len(cases), 2)) > 1  # some tasks hold several cases
+    seen = []
+    with _FailsLargeTasks(2) as ex:
+        done = _outcomes(cases, ex, seen.append, 60.0)
+    assert [o.case.id for o in done] == [c.id for c in cases]  # every case, in order
+    assert {o.verdict for o in done} == {"pass"} and len(seen) == len(cases)
