@@ -120,7 +120,7 @@ class Stencil:
         >>> STENCILS["central"].truncation_error(0.1, deriv_abs=6.0)  # x^3: |f'''| = 6
         0.010000000000000002
         """
-        return _scalar(self.truncation_factor * abs(deriv_abs) * np.power(h, self.order))
+        return _scalar(self.truncation_factor * abs(deriv_abs) * _power(h, self.order))
 
     def roundoff_error(
         self, h: float | np.ndarray, f_abs: float, fprime_abs: float, eps: float = EPS
@@ -218,10 +218,16 @@ class Stencil:
         w = np.asarray(self.weights, dtype=object if v.dtype == object else np.float64)
         if self.complex:
             # Im(sum w f) / h: only the imaginary parts, so nothing cancels
-            out = np.tensordot(v.imag, w, axes=([-1], [0])) / np.power(h, self.derivative)
+            out = np.tensordot(v.imag, w, axes=([-1], [0])) / _power(h, self.derivative)
         else:
-            out = np.tensordot(v, w, axes=([-1], [0])) / np.power(h, self.derivative)
+            out = np.tensordot(v, w, axes=([-1], [0])) / _power(h, self.derivative)
         return _scalar(out)
+
+
+def _power(h: float | np.ndarray, n: int) -> float | np.ndarray:
+    # h**1 is h and h**2 one rounding on every numpy (its fast paths); np.power(h, 1) is not h
+    # under numpy 1.26's AVX-512 power (a forward difference of |x - 1| at 1 gave 1 + 2.2e-16)
+    return (np.asarray(h) if isinstance(h, list | tuple) else h) ** n
 
 
 def _scalar(value):
@@ -253,7 +259,13 @@ def h_grid(h_max: float = 1e-1, h_min: float = 1e-15, per_decade: float = 2) -> 
     n = int(round((hi - lo) * per_decade)) + 1
     if n > 2000:
         raise VerifierError(f"{n} steps is too many", hint="lower --per-decade")
-    return np.logspace(hi, lo, max(n, 1)) if n > 1 else np.array([h_max])
+    if n == 1:
+        return np.array([h_max], dtype=np.float64)
+    # 10**e by the C library, not numpy's power: numpy 1.26 with AVX-512 gave 0.09999999999999999
+    # for 10**-1, so the same grid differed by machine; the ends are the bounds as given
+    grid = np.array([10.0 ** float(e) for e in np.linspace(hi, lo, n)], dtype=np.float64)
+    grid[0], grid[-1] = h_max, h_min
+    return grid
 
 
 def get_stencil(name: str | Stencil) -> Stencil:
