@@ -1,10 +1,10 @@
 """One runner per case kind: each calls the job that judges, and maps its records to rows.
 
 Nothing here judges a number.  A ``derivative`` or ``gradient`` case is one
-:func:`verifier.sweep.sweep` of all its points, split by point: a point's verdict is that of
-its own analysis and claim rows (what :attr:`ErrorTable.verdict` of a sweep of that point
-alone says), its reason the notes of the rows that decided it.  Beside the sweep, a case asserts what the
-sweep does not know: the rule engine agrees with ``sympy.diff``
+:func:`verifier.sweep.sweep` of all its points, split by point (:mod:`verifier.suite.swept`):
+a point's verdict is that of its own analysis and claim rows (what :attr:`ErrorTable.verdict`
+of a sweep of that point alone says), its reason the notes of the rows that decided it.
+Beside the sweep, a case asserts what the sweep does not know: the rule engine agrees with ``sympy.diff``
 (:func:`verifier.reference.crosscheck`), the ``rules`` appear in the derivation, the
 ``expected`` partials and the ``estimates`` at one ``h`` are what the case says
 (:func:`verifier.policy.judge_derivative`).  A point where f' does not exist fails the

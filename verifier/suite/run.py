@@ -55,9 +55,9 @@ __all__ = [
     "CaseOutcome",
     "case_errors",
     "SuiteResult",
+    "chunk_sizes",
     "collect",
     "run_case",
-    "chunk_sizes",
     "run_case_within",
     "run_cases_within",
     "run_suite",
@@ -243,42 +243,32 @@ def _outcomes(
             if progress:
                 progress(outcomes[i])
         return tuple(o for o in outcomes if o is not None)
-    from concurrent.futures import as_completed
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     workers = int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1)
-    tasks: list[list[int]] = []
-    start = 0
+
+    def submit(task: list[int]) -> tuple[Any, list[int]]:
+        return executor.submit(run_cases_within, [cases[i] for i in task], time_limit, runner), task
+
+    pending, start = {}, 0
     for size in chunk_sizes(len(cases), workers):
-        tasks.append(list(range(start, start + size)))
+        pending.update([submit(list(range(start, start + size)))])
         start += size
-    futures = {
-        executor.submit(run_cases_within, [cases[i] for i in task], time_limit, runner): task
-        for task in tasks
-    }
-    retried = {}
-    for fut in as_completed(futures):
-        task = futures[fut]
-        try:
-            done = list(zip(task, fut.result(), strict=True))
-        except Exception:  # noqa: BLE001  the task as a whole failed: each case on its own
-            if len(task) == 1:
-                done = [(task[0], _error_outcome(cases[task[0]], fut.exception()))]
-            else:
-                for i in task:
-                    retried[executor.submit(run_case_within, cases[i], time_limit, runner)] = i
-                continue
-        for i, outcome in done:
-            outcomes[i] = outcome
-            if progress:
-                progress(outcome)
-    for fut in as_completed(retried):
-        i = retried[fut]
-        try:
-            outcomes[i] = fut.result()
-        except Exception as exc:  # a worker that died or a result that did not pickle
-            outcomes[i] = _error_outcome(cases[i], exc)
-        if progress:
-            progress(outcomes[i])
+    while pending:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            task = pending.pop(fut)
+            try:
+                got = fut.result()
+            except Exception as exc:  # noqa: BLE001  a worker that died, a result not pickled
+                if len(task) > 1:  # the task as a whole failed: each case on its own
+                    pending.update(submit([i]) for i in task)
+                    continue
+                got = [_error_outcome(cases[task[0]], exc)]
+            for i, outcome in zip(task, got, strict=True):
+                outcomes[i] = outcome
+                if progress:
+                    progress(outcome)
     return tuple(o for o in outcomes if o is not None)
 
 

@@ -43,9 +43,10 @@ class PointRows:
 _POINT_COLUMNS = ("variable", "method", "h", "estimate", "exact", "rel_error")
 
 
-def point_rows(table: Any, labels: list[Any]) -> list[PointRows] | None:
-    """The sweep of every point, split by point (``labels``, as the sweep labels them), or
-    None when the labels do not tell the points apart (a point given twice)."""
+def point_rows(table: Any, labels: list[Any]) -> tuple[list[PointRows], Any] | None:
+    """The sweep of every point split by point (``labels``, as the sweep labels them), with its
+    error table ordered point by point (as one sweep per point would concatenate it); None
+    when the labels do not tell the points apart (a point given twice)."""
     import numpy as np
 
     if len(set(labels)) != len(labels):
@@ -56,13 +57,14 @@ def point_rows(table: Any, labels: list[Any]) -> list[PointRows] | None:
         out[where[r["point"]]].analysis.append(r)
     for r in records(table.claim.frame) if table.claim is not None else ():
         out[where[r["point"]]].claim.append(r)
-    f = table.frame
-    of_point = np.array([where[p] for p in f["point"].tolist()], dtype=np.intp)
-    columns = {c: f[c].to_numpy() for c in _POINT_COLUMNS}
+    of_point = np.array([where[p] for p in table.frame["point"].tolist()], dtype=np.intp)
+    order = np.argsort(of_point, kind="stable")
+    frame = table.frame.take(order).reset_index(drop=True)
+    ends = np.searchsorted(of_point[order], np.arange(len(labels) + 1))
+    columns = {c: frame[c].to_numpy() for c in _POINT_COLUMNS}
     for k, rows in enumerate(out):
-        take = np.flatnonzero(of_point == k)
-        rows.frame = {c: v[take] for c, v in columns.items()}
-    return out
+        rows.frame = {c: v[ends[k] : ends[k + 1]] for c, v in columns.items()}
+    return out, frame
 
 
 def swept(
@@ -76,36 +78,29 @@ def swept(
     the bundled suite ~30% more sweep time); a point given twice, or a sweep where no point
     is measurable, is swept point by point instead.
     """
-    import numpy as np
-
     from verifier.sweep import sweep
 
     try:
         table = sweep(expr, var, points=points, **options)
-    except DomainError:
-        table = None
-    labels = [] if table is None else list(dict.fromkeys(table.analysis["point"].tolist()))
-    split = point_rows(table, labels) if len(labels) == len(points) else None
-    if table is None or split is None:
+    except DomainError:  # no point measurable: each point's own DomainError
         return _swept_one_by_one(expr, var, points, options)
+    labels = list(dict.fromkeys(table.analysis["point"].tolist()))
+    split = point_rows(table, labels) if len(labels) == len(points) else None
+    if split is None:
+        return _swept_one_by_one(expr, var, points, options)
+    rows, frame = split
     shares: list[PointRows | DomainError] = []
-    for at in split:
+    for at in rows:
         if at.analysis and all(r["flag"] == "domain" for r in at.analysis):
             why = "; ".join(dict.fromkeys(r["diagnosis"] for r in at.analysis))
             shares.append(DomainError(why))  # what a sweep of this point alone raises
         else:
             shares.append(at)
-    where = {label: k for k, label in enumerate(labels)}
-    frame = table.frame
-    of_point = np.array([where[p] for p in frame["point"].tolist()], dtype=np.intp)
-    frame = frame.take(np.argsort(of_point, kind="stable")).reset_index(drop=True)
     analysis = table.analysis
     unmeasured = [labels[k] for k, at in enumerate(shares) if isinstance(at, DomainError)]
     if unmeasured:  # as a sweep of that point alone: it raised, and left no rows
         analysis = analysis[~analysis["point"].isin(unmeasured)].reset_index(drop=True)
-    if not unmeasured or len(unmeasured) < len(labels):
-        return frame, analysis, shares
-    return None, None, shares
+    return frame, analysis, shares
 
 
 def _swept_one_by_one(
@@ -125,6 +120,6 @@ def _swept_one_by_one(
         frames.append(table.frame)
         analyses.append(table.analysis)
         labels = list(dict.fromkeys(table.analysis["point"].tolist()))
-        shares.append(point_rows(table, labels)[0])
+        shares.append(point_rows(table, labels)[0][0])
     frame = pd.concat(frames, ignore_index=True) if frames else None
     return frame, pd.concat(analyses, ignore_index=True) if analyses else None, shares
