@@ -149,14 +149,16 @@ def one_run(subs: Path, problems: Path, jobs: int) -> dict:
         return u.ru_utime + u.ru_stime
 
     c0, t0, o0 = cpu(), time.perf_counter(), own()
-    idle = None
+    idle = serial = None
     if jobs == 1:
         graded = grade_class(subs, problems)
     else:  # what `verifier grade --jobs N` does: N threads driving N killable worker processes
         with local_executor(jobs, ("verifier.homework.classroom:warm_up",)) as pool:
             probe = _Probe(pool, own)
             graded = grade_class(subs, problems, executor=probe)
-            idle = probe.idle_estimate(o0, own())
+            end = own()
+            idle = probe.idle_estimate(o0, end)
+            serial = (probe.sent - o0) + (end - probe.back)  # the parent's, before and after
     wall, spent = time.perf_counter() - t0, cpu() - c0  # the workers have ended: counted
     per_answer = graded.drop_duplicates(subset=["problem", "answer"])["seconds"]
     verdicts = "".join(v[0] for v in graded["verdict"])
@@ -167,6 +169,7 @@ def one_run(subs: Path, problems: Path, jobs: int) -> dict:
         "counts": graded["verdict"].value_counts().to_dict(),
         "unique": int(graded.attrs["unique_answers"]),
         "idle": spent if idle is None else idle,
+        "serial": serial,
         "p50": float(per_answer.quantile(0.5)),
         "p99": float(per_answer.quantile(0.99)),
         "max": float(per_answer.max()),
@@ -276,12 +279,20 @@ def main() -> None:
             ratios = [
                 a["wall"] / b["wall"] for a, b in zip(runs[label][1], runs[label][2], strict=True)
             ]
-            (w1, _, i1), (w2, _, i2) = medians[label, 1], medians[label, 2]
+            (w1, c1, i1), (w2, _, i2) = medians[label, 1], medians[label, 2]
             print(
                 f"  speed-up jobs=2 vs jobs=1: {w1 / w2:.2f}x (wall medians), "
                 f"{statistics.median(ratios):.2f}x (median of paired runs), "
                 f"{i1 / i2:.2f}x (idle-machine estimate from CPU times)"
             )
+            serials = [r["serial"] for r in runs[label][2] if r.get("serial") is not None]
+            if serials:  # Amdahl: what 2 processes could give if they cost nothing themselves
+                s = statistics.median(serials)
+                print(
+                    f"  serial part (the parent's CPU before its last batch left and after the "
+                    f"last came back): {s:.2f} s; with it, 2 processes give at most "
+                    f"{c1 / (s + (c1 - s) / 2):.2f}x over jobs=1's {c1:.2f} s CPU"
+                )
         if args.baseline:
             base = f"baseline {args.baseline}"
             for jobs in (1, 2):

@@ -14,6 +14,13 @@ gradient check, and report writing (plots, HTML, CSV, JUnit).
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_suite.py [--repeat 3] [--cases cases]
         [--baseline 8aecf60]
 
+The serial part is measured too: a fresh process doing what ``verifier run`` does before its
+first case (``-k`` with a pattern that matches no case id stops it there), plus the report
+writing from the breakdown.  It runs once whatever ``--jobs`` is, so it bounds what two
+processes can give (Amdahl): the script prints that bound beside the measured speed-up, and an
+idle-machine estimate from the CPU times (``--jobs 2``: the serial part, then the rest of its
+CPU time on two cores).
+
 ``--baseline REF`` also times the code of git revision REF (``git archive`` into a temporary
 folder, run with its own ``cases/``), in the same invocation, runs interleaved, and prints
 both and the ratio: "before" and "after" on the same machine at the same load.  The CPU
@@ -112,6 +119,28 @@ def compiled(root: Path) -> Path:
     return root
 
 
+def _timed(args: list[str], root: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds (the process and its workers) of ``python -m verifier.cli ARGS``
+    in a fresh process running ``root``'s ``verifier`` (on PYTHONPATH, the working folder)."""
+    import resource
+
+    env = {**os.environ, "PYTHONPATH": str(root), "OPENBLAS_NUM_THREADS": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "verifier.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+        env=env,
+    )
+    spent = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return spent, cpu, done
+
+
 def wall(
     cases: Path, jobs: int | None, repeat: int, root: Path = ROOT
 ) -> tuple[list[float], list[float]]:
@@ -120,30 +149,35 @@ def wall(
     ``root``: the source tree whose ``verifier`` runs (on PYTHONPATH, the working folder).
     ``jobs`` None: no ``--jobs`` (the command's default).
     """
-    import resource
-
     walls, cpus = [], []
-    env = {**os.environ, "PYTHONPATH": str(root), "OPENBLAS_NUM_THREADS": "1"}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as out:
-            cmd = [sys.executable, "-m", "verifier.cli", "run", str(cases), "--out", out]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            done = subprocess.run(
-                [*cmd, "--quiet", *(() if jobs is None else ("--jobs", str(jobs)))],
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=root,
-                env=env,
+            jobs_args = () if jobs is None else ("--jobs", str(jobs))
+            spent, cpu, done = _timed(
+                ["run", str(cases), "--out", out, "--quiet", *jobs_args], root
             )
-            walls.append(time.perf_counter() - t0)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        walls.append(spent)
+        cpus.append(cpu)
         if done.returncode != 0:
             raise SystemExit(
                 f"verifier run exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
             )
+    return walls, cpus
+
+
+def serial_start(cases: Path, repeat: int, root: Path = ROOT) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of what ``verifier run`` does before its first case, in a fresh
+    process: the interpreter, the imports (sympy, numpy, pandas, the runners) and reading every
+    case file.  ``-k`` with a pattern no case id matches stops the command right there (exit
+    2).  Whatever ``--jobs`` is, this part runs in one process before any worker starts."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        args = ["run", str(cases), "-k", "no case has this id", "--format", "none", "--quiet"]
+        spent, cpu, done = _timed(args, root)
+        walls.append(spent)
+        cpus.append(cpu)
+        if done.returncode != 2 or "no cases matched" not in done.stderr:
+            raise SystemExit(f"expected 'no cases matched' (exit 2), got:\n{done.stderr}")
     return walls, cpus
 
 
@@ -192,6 +226,7 @@ def main() -> None:
             base = compiled(_checkout(args.baseline, Path(tmp)))
             trees = {f"baseline {args.baseline}": (base, base / "cases"), **trees}
         runs: dict[str, dict[int | None, tuple[list[float], list[float]]]] = {t: {} for t in trees}
+        starts: dict[str, tuple[list[float], list[float]]] = {}
         for _ in range(args.repeat):  # interleaved: a load change hits both trees alike
             for label, (root, tree_cases) in trees.items():
                 for jobs in (1, 2, None):
@@ -199,6 +234,9 @@ def main() -> None:
                     old = runs[label].setdefault(jobs, ([], []))
                     old[0].extend(w)
                     old[1].extend(c)
+                w, c = serial_start(tree_cases, 1, root)
+                starts.setdefault(label, ([], []))[0].extend(w)
+                starts[label][1].extend(c)
         for label, (_, tree_cases) in trees.items():
             _report(label, tree_cases, runs[label])
         if args.baseline:
@@ -208,14 +246,43 @@ def main() -> None:
                 cpu = statistics.median(b[jobs][1]) / statistics.median(a[jobs][1])
                 name = "(default)" if jobs is None else f"--jobs {jobs}"
                 print(f"  {name:9s}: this tree is {ratio:.1f}x faster (wall), {cpu:.1f}x (CPU)")
+        start = statistics.median(starts["this tree"][0])
+        start_cpu = statistics.median(starts["this tree"][1])
+        one, two = (statistics.median(runs["this tree"][j][0]) for j in (1, 2))
+        cpu_one, cpu_two = (statistics.median(runs["this tree"][j][1]) for j in (1, 2))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
-    if args.no_phases:
-        return
+    writing = 0.0
+    if not args.no_phases:
+        print()
+        total, shares = phase_shares(cases)
+        print(f"where the time goes (one in-process --jobs 1 run, {total:.2f} s):")
+        for phase, secs in sorted(shares.items(), key=lambda kv: -kv[1]):
+            print(f"  {phase:45s} {secs:7.2f} s  {100 * secs / total:5.1f} %")
+        writing = shares.get("report writing (HTML, CSV, JUnit)", 0.0)
+    # Amdahl: the serial part runs once whatever --jobs is; the rest at best halves
+    serial = start + writing
+    best = one / (serial + (one - serial) / 2)
     print()
-    total, shares = phase_shares(cases)
-    print(f"where the time goes (one in-process --jobs 1 run, {total:.2f} s):")
-    for phase, secs in sorted(shares.items(), key=lambda kv: -kv[1]):
-        print(f"  {phase:45s} {secs:7.2f} s  {100 * secs / total:5.1f} %")
+    print(
+        f"serial part (this tree): {start:.2f} s before the first case (interpreter, imports, "
+        f"reading the cases: median of {len(starts['this tree'][0])} fresh processes, runs "
+        f"{', '.join(f'{t:.2f}' for t in starts['this tree'][0])})"
+        + (f" + {writing:.2f} s writing the report" if writing else "")
+    )
+    print(
+        f"  with it, 2 processes can give at most {best:.2f}x over --jobs 1 ({one:.2f} s) even "
+        f"with no cost of their own: --jobs 2 took {two:.2f} s, at best {one / best:.2f} s"
+    )
+    # on a shared machine the wall time moves with the other work, the CPU time much less: an
+    # idle machine runs --jobs 1 in its CPU time, and --jobs 2 in its serial part's CPU time
+    # plus the rest on two cores
+    serial_cpu = start_cpu + writing
+    idle_two = serial_cpu + (cpu_two - serial_cpu) / 2
+    print(
+        f"  idle-machine estimate from CPU times: --jobs 1 {cpu_one:.2f} s, --jobs 2 "
+        f"{idle_two:.2f} s ({serial_cpu:.2f} s serial + {cpu_two - serial_cpu:.2f} s on two "
+        f"cores): {cpu_one / idle_two:.2f}x"
+    )
 
 
 if __name__ == "__main__":
