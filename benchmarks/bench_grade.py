@@ -286,12 +286,14 @@ def main() -> None:
                 f"{i1 / i2:.2f}x (idle-machine estimate from CPU times)"
             )
             serials = [r["serial"] for r in runs[label][2] if r.get("serial") is not None]
-            if serials:  # Amdahl: what 2 processes could give if they cost nothing themselves
+            if serials:  # what 2 processes could give if they cost nothing themselves
+                from bench_suite import amdahl_bound
+
                 s = statistics.median(serials)
                 print(
                     f"  serial part (the parent's CPU before its last batch left and after the "
                     f"last came back): {s:.2f} s; with it, 2 processes give at most "
-                    f"{c1 / (s + (c1 - s) / 2):.2f}x over jobs=1's {c1:.2f} s CPU"
+                    f"{amdahl_bound(c1, s):.2f}x over jobs=1's {c1:.2f} s CPU"
                 )
         if args.baseline:
             base = f"baseline {args.baseline}"

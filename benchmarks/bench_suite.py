@@ -181,6 +181,16 @@ def serial_start(cases: Path, repeat: int, root: Path = ROOT) -> tuple[list[floa
     return walls, cpus
 
 
+def amdahl_bound(total: float, serial: float) -> float:
+    """The most two processes can give over ``total`` seconds of one when ``serial`` of them
+    run in one process whatever ``--jobs`` is (Amdahl), the rest costing nothing more.
+
+    >>> round(amdahl_bound(5.0, 1.0), 3)
+    1.667
+    """
+    return total / (serial + (total - serial) / 2)
+
+
 def _checkout(ref: str, into: Path) -> Path:
     """The tree of git revision ``ref`` of this repository, unpacked into ``into``."""
     archive = subprocess.run(
@@ -226,7 +236,7 @@ def main() -> None:
             base = compiled(_checkout(args.baseline, Path(tmp)))
             trees = {f"baseline {args.baseline}": (base, base / "cases"), **trees}
         runs: dict[str, dict[int | None, tuple[list[float], list[float]]]] = {t: {} for t in trees}
-        starts: dict[str, tuple[list[float], list[float]]] = {}
+        starts: tuple[list[float], list[float]] = ([], [])  # serial_start's walls, CPUs
         for _ in range(args.repeat):  # interleaved: a load change hits both trees alike
             for label, (root, tree_cases) in trees.items():
                 for jobs in (1, 2, None):
@@ -234,9 +244,9 @@ def main() -> None:
                     old = runs[label].setdefault(jobs, ([], []))
                     old[0].extend(w)
                     old[1].extend(c)
-                w, c = serial_start(tree_cases, 1, root)
-                starts.setdefault(label, ([], []))[0].extend(w)
-                starts[label][1].extend(c)
+            w, c = serial_start(cases, 1)  # this tree's: the bound is printed for it
+            starts[0].extend(w)
+            starts[1].extend(c)
         for label, (_, tree_cases) in trees.items():
             _report(label, tree_cases, runs[label])
         if args.baseline:
@@ -246,8 +256,7 @@ def main() -> None:
                 cpu = statistics.median(b[jobs][1]) / statistics.median(a[jobs][1])
                 name = "(default)" if jobs is None else f"--jobs {jobs}"
                 print(f"  {name:9s}: this tree is {ratio:.1f}x faster (wall), {cpu:.1f}x (CPU)")
-        start = statistics.median(starts["this tree"][0])
-        start_cpu = statistics.median(starts["this tree"][1])
+        start, start_cpu = (statistics.median(v) for v in starts)
         one, two = (statistics.median(runs["this tree"][j][0]) for j in (1, 2))
         cpu_one, cpu_two = (statistics.median(runs["this tree"][j][1]) for j in (1, 2))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -259,14 +268,13 @@ def main() -> None:
         for phase, secs in sorted(shares.items(), key=lambda kv: -kv[1]):
             print(f"  {phase:45s} {secs:7.2f} s  {100 * secs / total:5.1f} %")
         writing = shares.get("report writing (HTML, CSV, JUnit)", 0.0)
-    # Amdahl: the serial part runs once whatever --jobs is; the rest at best halves
     serial = start + writing
-    best = one / (serial + (one - serial) / 2)
+    best = amdahl_bound(one, serial)
     print()
     print(
         f"serial part (this tree): {start:.2f} s before the first case (interpreter, imports, "
-        f"reading the cases: median of {len(starts['this tree'][0])} fresh processes, runs "
-        f"{', '.join(f'{t:.2f}' for t in starts['this tree'][0])})"
+        f"reading the cases: median of {len(starts[0])} fresh processes, runs "
+        f"{', '.join(f'{t:.2f}' for t in starts[0])})"
         + (f" + {writing:.2f} s writing the report" if writing else "")
     )
     print(
